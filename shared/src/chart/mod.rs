@@ -1,0 +1,1 @@
+//! Charts: the model, loading from folders and archives, .helmignore, Chart.yaml checks.

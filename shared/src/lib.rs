@@ -1,0 +1,9 @@
+//! The library behind the kubectl plugins `chart`, `repo` and `release`: every behaviour lives here, the
+//! binaries only parse arguments and print.
+
+pub mod chart;
+pub mod render;
+pub mod values;
+
+pub use gotemplate as template;
+pub use goyaml as yaml;

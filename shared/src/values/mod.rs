@@ -1,0 +1,1 @@
+//! Values: coalescing chart defaults with user values, the `--set` syntax, schema validation.
