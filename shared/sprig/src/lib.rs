@@ -2,7 +2,11 @@
 
 use gotemplate::FuncMap;
 
+pub mod crypto;
+
 /// Every Sprig function Helm exposes, by name.
 pub fn funcs() -> FuncMap {
-    FuncMap::new()
+    let mut map = FuncMap::new();
+    crypto::register(&mut map);
+    map
 }
