@@ -1,6 +1,214 @@
 //! `kubectl chart`: argument parsing and output only; the work happens in the kubehelm library.
 
-fn main() {
-    eprintln!("kubectl chart: not implemented yet");
-    std::process::exit(1);
+use clap::{Args, Parser, Subcommand};
+use kubehelm::chart;
+use kubehelm::render::pipeline::{self, RenderOptions, TemplatePrint};
+use kubehelm::render::{CapabilitiesInput, ReleaseOptions};
+use kubehelm::values::ValueOptions;
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "kubectl chart", about = "Author Helm charts: template, lint, package, show", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render chart templates locally and print the manifests, as `helm template` does.
+    Template(TemplateArgs),
+}
+
+/// The values flags Helm shares between install, upgrade, template and lint.
+#[derive(Args, Debug, Default)]
+struct ValuesFlags {
+    /// Values from a YAML file or `-` for stdin (repeatable).
+    #[arg(short = 'f', long = "values")]
+    values: Vec<String>,
+    /// Set values on the command line (`a.b=c,d=e`).
+    #[arg(long = "set")]
+    set: Vec<String>,
+    /// Set STRING values on the command line.
+    #[arg(long = "set-string")]
+    set_string: Vec<String>,
+    /// Set JSON values on the command line (`a={"b":1}` or a whole JSON object).
+    #[arg(long = "set-json")]
+    set_json: Vec<String>,
+    /// Set values from files (`key=path`).
+    #[arg(long = "set-file")]
+    set_file: Vec<String>,
+    /// Set a literal STRING value.
+    #[arg(long = "set-literal")]
+    set_literal: Vec<String>,
+}
+
+impl ValuesFlags {
+    fn options(&self) -> ValueOptions {
+        ValueOptions {
+            value_files: self.values.clone(),
+            values: self.set.clone(),
+            string_values: self.set_string.clone(),
+            json_values: self.set_json.clone(),
+            file_values: self.set_file.clone(),
+            literal_values: self.set_literal.clone(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct TemplateArgs {
+    /// [NAME] CHART
+    #[arg(num_args = 1..)]
+    args: Vec<String>,
+    #[arg(short = 'n', long, env = "HELM_NAMESPACE", default_value = "default")]
+    namespace: String,
+    #[command(flatten)]
+    values: ValuesFlags,
+    /// Only show manifests rendered from the given templates (globs).
+    #[arg(short = 's', long = "show-only")]
+    show_only: Vec<String>,
+    /// Include CRDs in the templated output.
+    #[arg(long)]
+    include_crds: bool,
+    /// Leave the chart's crds/ out.
+    #[arg(long)]
+    skip_crds: bool,
+    /// Leave test hooks out of the output.
+    #[arg(long)]
+    skip_tests: bool,
+    /// Leave hooks out of the output.
+    #[arg(long)]
+    no_hooks: bool,
+    /// Set .Release.IsUpgrade instead of .Release.IsInstall.
+    #[arg(long)]
+    is_upgrade: bool,
+    /// Kubernetes version used for Capabilities.KubeVersion.
+    #[arg(long)]
+    kube_version: Option<String>,
+    /// Kubernetes API versions used for Capabilities.APIVersions (repeatable, comma-separated).
+    #[arg(short = 'a', long = "api-versions", value_delimiter = ',')]
+    api_versions: Vec<String>,
+    /// Template used to name the release.
+    #[arg(long)]
+    name_template: Option<String>,
+    /// Generate the release name.
+    #[arg(short = 'g', long)]
+    generate_name: bool,
+    /// Write the executed templates to files in this folder instead of stdout.
+    #[arg(long)]
+    output_dir: Option<std::path::PathBuf>,
+    /// Use the release name in the output-dir path.
+    #[arg(long)]
+    release_name: bool,
+    /// Skip values.schema.json validation.
+    #[arg(long)]
+    skip_schema_validation: bool,
+    /// Render subchart NOTES.txt along with the parent's.
+    #[arg(long)]
+    render_subchart_notes: bool,
+    /// Print the rendered files even when they are not valid YAML.
+    #[arg(long, env = "HELM_DEBUG")]
+    debug: bool,
+    /// Accepted for compatibility: template is always a client-side dry run.
+    #[arg(long, num_args = 0..=1, default_missing_value = "client")]
+    dry_run: Option<String>,
+}
+
+fn release_name(a: &TemplateArgs) -> Result<(String, String), String> {
+    match a.args.as_slice() {
+        [name, chart] => {
+            if a.generate_name {
+                return Err("cannot set --generate-name and also specify a name".into());
+            }
+            if a.name_template.is_some() {
+                return Err("cannot set --name-template and also specify a name".into());
+            }
+            Ok((name.clone(), chart.clone()))
+        }
+        [chart] => match &a.name_template {
+            Some(t) => Ok((kubehelm::render::name_template(t)?, chart.clone())),
+            None => Ok(("release-name".into(), chart.clone())),
+        },
+        [_, _, rest @ ..] => Err(format!("expected at most two arguments, unexpected arguments: {}", rest.join(", "))),
+        [] => Err("\"kubectl chart template\" requires at least 1 argument".into()),
+    }
+}
+
+fn run_template(a: TemplateArgs) -> Result<(), (String, bool)> {
+    let plain = |e: String| (e, false);
+    let (name, chart_ref) = release_name(&a).map_err(plain)?;
+    kubehelm::render::validate_release_name(&name).map_err(|e| (format!("release name {name:?}: {e}"), false))?;
+    let user_values = kubehelm::values::merge_values(&a.values.options()).map_err(|e| plain(e.to_string()))?;
+    let chart = chart::load(std::path::Path::new(&chart_ref)).map_err(|e| plain(e.to_string()))?;
+    pipeline::check_installable(&chart).map_err(|e| plain(e.message))?;
+    pipeline::check_dependencies(&chart).map_err(|e| plain(e.message))?;
+
+    let mut caps = CapabilitiesInput { kube_version: a.kube_version.clone(), ..Default::default() };
+    if let Some(v) = &a.kube_version {
+        kubehelm::render::objects::KubeVersion::parse(v).map_err(|e| plain(format!("invalid kube version '{v}': {e}")))?;
+    }
+    caps.api_versions.extend(a.api_versions.iter().cloned());
+    let release = ReleaseOptions {
+        name: name.clone(),
+        namespace: a.namespace.clone(),
+        revision: 1,
+        is_install: !a.is_upgrade,
+        is_upgrade: a.is_upgrade,
+    };
+    let opts = RenderOptions {
+        strict: false,
+        skip_schema_validation: a.skip_schema_validation,
+        render_subchart_notes: a.render_subchart_notes,
+    };
+    let rendered = match pipeline::render_release(chart, &user_values, &release, &caps, &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            if a.debug && !e.partial.is_empty() {
+                let _ = std::io::stdout().write_all(e.partial.as_bytes());
+            }
+            return Err((e.message, e.rendered && !a.debug));
+        }
+    };
+    let print = TemplatePrint {
+        include_crds: a.include_crds && !a.skip_crds,
+        skip_tests: a.skip_tests,
+        no_hooks: a.no_hooks,
+        show_only: a.show_only.clone(),
+    };
+    if let Some(dir) = &a.output_dir {
+        let lines = pipeline::write_output_dir(&rendered, &print, dir, a.release_name.then_some(name.as_str()))
+            .map_err(|e| plain(e.to_string()))?;
+        for l in lines {
+            println!("{l}");
+        }
+        return Ok(());
+    }
+    let out = pipeline::template_output(&rendered, &print).map_err(plain)?;
+    std::io::stdout().write_all(out.as_bytes()).map_err(|e| plain(e.to_string()))?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Deeply nested templates recurse deeply; give the renderer room.
+    let worker = std::thread::Builder::new().stack_size(512 << 20).spawn(move || match cli.command {
+        Command::Template(a) => run_template(a),
+    });
+    let result = match worker.map(|h| h.join()) {
+        Ok(Ok(r)) => r,
+        _ => Err(("internal error: the renderer stopped unexpectedly".to_string(), false)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((msg, debug_hint)) => {
+            if debug_hint {
+                eprintln!("Error: {msg}\n\nUse --debug flag to render out invalid YAML");
+            } else {
+                eprintln!("Error: {msg}");
+            }
+            ExitCode::from(1)
+        }
+    }
 }

@@ -1,0 +1,238 @@
+//! Helm's own template functions on top of Sprig: include, tpl, required, fail, lookup, the YAML/JSON/TOML
+//! converters, and the offline stubs Helm installs for `template` (lookup → empty, getHostByName → "").
+
+use crate::template::{ArgType, FuncMap, Function, Runtime, Signature, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Markers Helm wraps around `required`/`fail` messages so the final error shows only the message.
+pub const WARN_START: &str = "HELM_ERR_START";
+pub const WARN_END: &str = "HELM_ERR_END";
+/// How deep one template name may be nested through `include` (Helm's recursionMaxNums).
+const RECURSION_MAX: usize = 1000;
+/// The name Helm's root template set carries; `tpl` parses its text under this name.
+pub const ROOT_TEMPLATE_NAME: &str = "gotpl";
+
+fn warn_wrap(msg: &str) -> String {
+    format!("{WARN_START}{msg}{WARN_END}")
+}
+
+fn value_to_json(v: &Value) -> serde_json::Value {
+    v.to_json()
+}
+
+/// `toYaml`: sigs.k8s.io/yaml.Marshal without the final newline ("" when marshalling fails).
+pub fn to_yaml(v: &Value) -> String {
+    let out = goyaml::to_string(&value_to_json(v));
+    out.strip_suffix('\n').map(str::to_string).unwrap_or(out)
+}
+
+fn go_json_type_error(found: &serde_json::Value, want: &str) -> String {
+    let kind = match found {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    };
+    format!("json: cannot unmarshal {kind} into Go value of type {want}")
+}
+
+fn from_yaml(text: &str) -> Value {
+    match goyaml::from_str(text) {
+        Ok(serde_json::Value::Object(m)) => Value::from_json(&serde_json::Value::Object(m)),
+        Ok(serde_json::Value::Null) => Value::empty_map(),
+        Ok(other) => {
+            let msg = format!(
+                "error unmarshaling JSON: while decoding JSON: {}",
+                go_json_type_error(&other, "map[string]interface {}")
+            );
+            Value::map([("Error".to_string(), Value::string(msg))].into_iter().collect())
+        }
+        Err(e) => Value::map([("Error".to_string(), Value::string(e.to_string()))].into_iter().collect()),
+    }
+}
+
+fn from_yaml_array(text: &str) -> Value {
+    match goyaml::from_str(text) {
+        Ok(serde_json::Value::Array(a)) => Value::from_json(&serde_json::Value::Array(a)),
+        Ok(serde_json::Value::Null) => Value::list(Vec::new()),
+        Ok(other) => Value::list(vec![Value::string(format!(
+            "error unmarshaling JSON: while decoding JSON: {}",
+            go_json_type_error(&other, "[]interface {}")
+        ))]),
+        Err(e) => Value::list(vec![Value::string(e.to_string())]),
+    }
+}
+
+fn from_json(text: &str) -> Value {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(m)) => Value::from_json(&float_numbers(serde_json::Value::Object(m))),
+        Ok(serde_json::Value::Null) => Value::empty_map(),
+        Ok(other) => Value::map(
+            [("Error".to_string(), Value::string(go_json_type_error(&other, "map[string]interface {}")))]
+                .into_iter()
+                .collect(),
+        ),
+        Err(e) => Value::map([("Error".to_string(), Value::string(e.to_string()))].into_iter().collect()),
+    }
+}
+
+fn from_json_array(text: &str) -> Value {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(a)) => Value::from_json(&float_numbers(serde_json::Value::Array(a))),
+        Ok(serde_json::Value::Null) => Value::list(Vec::new()),
+        Ok(other) => Value::list(vec![Value::string(go_json_type_error(&other, "[]interface {}"))]),
+        Err(e) => Value::list(vec![Value::string(e.to_string())]),
+    }
+}
+
+/// Go's encoding/json decodes every number into `interface{}` as float64.
+fn float_numbers(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::Number(n) => n.as_f64().and_then(serde_json::Number::from_f64).map(J::Number).unwrap_or(J::Null),
+        J::Array(a) => J::Array(a.into_iter().map(float_numbers).collect()),
+        J::Object(o) => J::Object(o.into_iter().map(|(k, v)| (k, float_numbers(v))).collect()),
+        other => other,
+    }
+}
+
+fn str_arg(args: &[Value], i: usize) -> &str {
+    args.get(i).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Helm's function map: Sprig (minus env/expandenv) overlaid with Helm's functions.
+/// `include_depth` is shared by every `include` of one render, as Helm's includedNames map is.
+pub fn helm_funcs(strict: bool) -> FuncMap {
+    let _ = strict;
+    let mut map = gosprig::funcs();
+    map.remove("env");
+    map.remove("expandenv");
+    let any1 = Signature::new(&[ArgType::Any]);
+    let str1 = Signature::new(&[ArgType::String]);
+
+    map.insert("toYaml".into(), Function::pure(any1.clone(), |a| Ok(Value::string(to_yaml(&a[0])))));
+    map.insert("mustToYaml".into(), Function::pure(any1.clone(), |a| Ok(Value::string(to_yaml(&a[0])))));
+    map.insert(
+        "toYamlPretty".into(),
+        Function::pure(any1.clone(), |a| {
+            let out = goyaml::to_string_pretty(&value_to_json(&a[0]));
+            Ok(Value::string(out.strip_suffix('\n').map(str::to_string).unwrap_or(out)))
+        }),
+    );
+    map.insert("fromYaml".into(), Function::pure(str1.clone(), |a| Ok(from_yaml(str_arg(a, 0)))));
+    map.insert("fromYamlArray".into(), Function::pure(str1.clone(), |a| Ok(from_yaml_array(str_arg(a, 0)))));
+    map.insert("fromJson".into(), Function::pure(str1.clone(), |a| Ok(from_json(str_arg(a, 0)))));
+    map.insert("fromJsonArray".into(), Function::pure(str1.clone(), |a| Ok(from_json_array(str_arg(a, 0)))));
+    map.insert("toToml".into(), Function::pure(any1.clone(), |a| Ok(Value::string(super::toml::to_toml(&a[0])))));
+    map.insert("fromToml".into(), Function::pure(str1.clone(), |a| Ok(super::toml::from_toml(str_arg(a, 0)))));
+
+    let included: Rc<RefCell<HashMap<String, usize>>> = Rc::default();
+    map.insert(
+        "include".into(),
+        Function::with_runtime(Signature::new(&[ArgType::String, ArgType::Any]), move |rt: &mut dyn Runtime, a| {
+            let name = str_arg(a, 0).to_string();
+            {
+                let mut counts = included.borrow_mut();
+                let n = counts.entry(name.clone()).or_insert(0);
+                if *n > RECURSION_MAX {
+                    return Err(format!(
+                        "rendering template has a nested reference name: {name}: unable to execute template"
+                    ));
+                }
+                *n += 1;
+            }
+            let result = rt.execute_named(&name, a[1].clone());
+            if let Some(n) = included.borrow_mut().get_mut(&name) {
+                *n = n.saturating_sub(1);
+            }
+            result.map(Value::string)
+        }),
+    );
+    map.insert(
+        "tpl".into(),
+        Function::with_runtime(Signature::new(&[ArgType::String, ArgType::Any]), |rt: &mut dyn Runtime, a| {
+            let text = str_arg(a, 0);
+            match rt.execute_text(ROOT_TEMPLATE_NAME, text, a[1].clone()) {
+                Ok(out) => Ok(Value::string(out.replace("<no value>", ""))),
+                Err(e) if is_parse_error(&e) => Err(format!("cannot parse template {}: {e}", go_quote(text))),
+                Err(e) => Err(format!("error during tpl function execution for {}: {e}", go_quote(text))),
+            }
+        }),
+    );
+    map.insert(
+        "required".into(),
+        Function::pure(Signature::new(&[ArgType::String, ArgType::Any]), |a| match &a[1] {
+            Value::Nil | Value::Invalid => Err(warn_wrap(str_arg(a, 0))),
+            Value::String(s) if s.is_empty() => Err(warn_wrap(str_arg(a, 0))),
+            v => Ok(v.clone()),
+        }),
+    );
+    map.insert("fail".into(), Function::pure(str1.clone(), |a| Err(warn_wrap(str_arg(a, 0)))));
+    map.insert(
+        "lookup".into(),
+        Function::pure(Signature::new(&[ArgType::String; 4]), |_| Ok(Value::empty_map())),
+    );
+    map.insert("getHostByName".into(), Function::pure(str1, |_| Ok(Value::str(""))));
+    map
+}
+
+/// Parse errors of text/template have the form `template: NAME:LINE: …` with no column and no
+/// `executing`; execution errors always say `executing`.
+fn is_parse_error(e: &str) -> bool {
+    let Some(rest) = e.strip_prefix("template: ") else { return false };
+    let head = rest.split(": ").next().unwrap_or("");
+    !rest.contains(": executing \"") && head.rsplit(':').next().is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Go's `%q` of a string (strconv.Quote).
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_error_detection() {
+        assert!(is_parse_error("template: gotpl:1: unexpected {{end}}"));
+        assert!(!is_parse_error(
+            "template: gotpl:1:10: executing \"gotpl\" at <.Values.nope.x>: nil pointer evaluating interface {}.x"
+        ));
+    }
+
+    #[test]
+    fn quote_like_go() {
+        assert_eq!(go_quote("{{ end }}\n\"x\""), r#""{{ end }}\n\"x\"""#);
+    }
+
+    #[test]
+    fn from_json_numbers_are_floats() {
+        let v = from_json(r#"{"a": 1, "b": [2]}"#);
+        assert_eq!(format!("{v:?}"), r#"{"a": Float(1.0), "b": [Float(2.0)]}"#);
+        let v = from_json("[1]");
+        assert_eq!(format!("{v:?}"), r#"{"Error": String("json: cannot unmarshal array into Go value of type map[string]interface {}")}"#);
+    }
+}
