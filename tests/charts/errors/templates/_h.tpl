@@ -1,0 +1,1 @@
+{{- define "errors.nil" }}{{ .Values.missing.inner }}{{ end }}

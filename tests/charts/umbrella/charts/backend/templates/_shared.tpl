@@ -1,0 +1,3 @@
+{{- define "backend.shared" -}}
+shared-from-backend-{{ .Values.global.env }}
+{{- end -}}
