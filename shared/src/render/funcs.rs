@@ -106,8 +106,7 @@ fn str_arg(args: &[Value], i: usize) -> &str {
 
 /// Helm's function map: Sprig (minus env/expandenv) overlaid with Helm's functions.
 /// `include_depth` is shared by every `include` of one render, as Helm's includedNames map is.
-pub fn helm_funcs(strict: bool) -> FuncMap {
-    let _ = strict;
+pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
     let mut map = gosprig::funcs();
     map.remove("env");
     map.remove("expandenv");
@@ -163,21 +162,57 @@ pub fn helm_funcs(strict: bool) -> FuncMap {
             }
         }),
     );
+    let (lint, log) = (opts.lint_mode, opts.log.clone());
     map.insert(
         "required".into(),
-        Function::pure(Signature::new(&[ArgType::String, ArgType::Any]), |a| match &a[1] {
-            Value::Nil | Value::Invalid => Err(warn_wrap(str_arg(a, 0))),
-            Value::String(s) if s.is_empty() => Err(warn_wrap(str_arg(a, 0))),
-            v => Ok(v.clone()),
+        Function::pure(Signature::new(&[ArgType::String, ArgType::Any]), move |a| {
+            let missing = match &a[1] {
+                Value::Nil | Value::Invalid => Some("missing required value"),
+                Value::String(s) if s.is_empty() => Some("missing required values"),
+                _ => None,
+            };
+            match missing {
+                None => Ok(a[1].clone()),
+                Some(what) if lint => {
+                    log.borrow_mut().push(slog_line("WARN", what, str_arg(a, 0)));
+                    Ok(Value::str(""))
+                }
+                Some(_) => Err(warn_wrap(str_arg(a, 0))),
+            }
         }),
     );
-    map.insert("fail".into(), Function::pure(str1.clone(), |a| Err(warn_wrap(str_arg(a, 0)))));
+    let log = opts.log.clone();
+    map.insert(
+        "fail".into(),
+        Function::pure(str1.clone(), move |a| {
+            if lint {
+                log.borrow_mut().push(slog_line("INFO", "funcMap fail", str_arg(a, 0)));
+                return Ok(Value::str(""));
+            }
+            Err(warn_wrap(str_arg(a, 0)))
+        }),
+    );
     map.insert(
         "lookup".into(),
         Function::pure(Signature::new(&[ArgType::String; 4]), |_| Ok(Value::empty_map())),
     );
     map.insert("getHostByName".into(), Function::pure(str1, |_| Ok(Value::str(""))));
     map
+}
+
+/// One line of Helm's default slog text handler: `level=WARN msg="…" message="…"`.
+pub fn slog_line(level: &str, msg: &str, message: &str) -> String {
+    format!("level={level} msg={} message={}", slog_quote(msg), slog_quote(message))
+}
+
+/// slog's text handler quotes a value when it has spaces, quotes, `=` or non-printable characters.
+fn slog_quote(s: &str) -> String {
+    let plain = !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '=');
+    if plain {
+        s.to_string()
+    } else {
+        go_quote(s)
+    }
 }
 
 /// Parse errors of text/template have the form `template: NAME:LINE: …` with no column and no

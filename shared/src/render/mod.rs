@@ -51,6 +51,15 @@ impl CapabilitiesInput {
     }
 }
 
+/// How the engine runs: Helm's `Strict` (missingkey=error) and `LintMode` (`required` and `fail` only
+/// log, as `helm lint` wants). Log lines are Helm's slog text lines (`level=WARN msg=… message=…`).
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    pub strict: bool,
+    pub lint_mode: bool,
+    pub log: Rc<std::cell::RefCell<Vec<String>>>,
+}
+
 /// A rendering failure, with Helm's text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderError(pub String);
@@ -211,7 +220,7 @@ pub fn render(
     values: &serde_json::Map<String, serde_json::Value>,
     release: &ReleaseOptions,
     caps: &CapabilitiesInput,
-    strict: bool,
+    opts: &EngineOptions,
 ) -> Result<BTreeMap<String, String>, RenderError> {
     let kube_version = caps.kube_version().map_err(RenderError)?;
     let capabilities = Value::Object(Rc::new(Capabilities {
@@ -236,8 +245,8 @@ pub fn render(
     let mut tpls = BTreeMap::new();
     collect_templates(chart, chart.name(), true, &top, &mut tpls);
 
-    let mut set = Templates::new(funcs::helm_funcs(strict));
-    set.set_missing_key(if strict { MissingKey::Error } else { MissingKey::Zero });
+    let mut set = Templates::new(funcs::helm_funcs(opts));
+    set.set_missing_key(if opts.strict { MissingKey::Error } else { MissingKey::Zero });
     let keys = sort_templates(tpls.keys().cloned());
     for name in &keys {
         set.add(name, &tpls[name].text).map_err(|e| RenderError(cleanup_parse_error(name, &e.to_string())))?;

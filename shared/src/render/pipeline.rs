@@ -112,7 +112,8 @@ pub fn render_release(
         }
     }
 
-    let mut files = super::render(&chart, &coalesced, release, caps, opts.strict)
+    let engine = super::EngineOptions { strict: opts.strict, ..Default::default() };
+    let mut files = super::render(&chart, &coalesced, release, caps, &engine)
         .map_err(|RenderError(e)| late(e))?;
 
     let root_notes = format!("{}/templates/NOTES.txt", chart.name());
