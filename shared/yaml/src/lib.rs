@@ -1,14 +1,45 @@
 //! YAML exactly as Helm reads and writes it: sigs.k8s.io/yaml over go-yaml v2 (YAML 1.1 scalars, merge
 //! keys, numbers as float64, alias-bomb protection) and yaml.v2's emitter for `toYaml`.
 //!
-//! STUB: signatures only; the real implementation replaces these bodies.
+//! ```
+//! let v = goyaml::from_str("replicas: 3\nenabled: yes\n").unwrap();
+//! assert_eq!(v["enabled"], serde_json::json!(true));
+//! assert_eq!(goyaml::to_string(&v), "enabled: true\nreplicas: 3\n");
+//! ```
+//!
+//! Layers, each a port-in-spirit of go-yaml v2: `scanner` (tokens) → `parser` (events) → `decode`
+//! (node tree, Go values, JSON view); `resolve` (implicit tags); `encode` (Go values → text through
+//! yaml.v2's emitter); `pretty` (yaml.v3's encoder for `toYamlPretty`); `gonum` (Go number text).
+
+mod decode;
+mod encode;
+mod gonum;
+mod parser;
+mod pretty;
+mod resolve;
+mod scanner;
 
 use std::fmt;
 
-/// A YAML error with Go's text, e.g. `yaml: line 3: mapping values are not allowed in this context`.
+pub use decode::GoValue;
+
+/// A YAML error with Go's text, e.g. `error converting YAML to JSON: yaml: line 3: mapping values are
+/// not allowed in this context`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
+    /// The full text sigs.k8s.io/yaml returns (what Helm prints).
     pub message: String,
+    /// The inner text without sigs.k8s.io/yaml's prefix: yaml.v2's own error (`yaml: line 3: …`), or
+    /// the JSON stage's (`json: unsupported value: +Inf`, `unsupported map key of type: …`).
+    pub yaml_message: String,
+    /// The line yaml.v2 names in the message, when it names one.
+    pub line: Option<usize>,
+}
+
+impl Error {
+    fn from_failure(f: decode::Failure) -> Error {
+        Error { message: format!("error converting YAML to JSON: {}", f.text), yaml_message: f.text, line: f.line }
+    }
 }
 
 impl fmt::Display for Error {
@@ -23,23 +54,31 @@ impl std::error::Error for Error {}
 /// f64), keys are stringified, merge keys applied. The error text is sigs.k8s.io/yaml's
 /// (`error converting YAML to JSON: yaml: line 2: …`). An empty document is `null`.
 pub fn from_str(text: &str) -> Result<serde_json::Value, Error> {
-    let _ = text;
-    Ok(serde_json::Value::Null)
+    let v = decode::unmarshal_first(text).map_err(Error::from_failure)?;
+    decode::to_json(&v).map_err(Error::from_failure)
 }
 
-/// Every document of a multi-document stream, as `from_str` reads each one.
+/// Every document of a multi-document stream (yaml.v2's Decoder), each converted as `from_str` does.
+/// An empty stream gives no documents; `---` with nothing after it gives a `null` document.
 pub fn from_str_all(text: &str) -> Result<Vec<serde_json::Value>, Error> {
-    Ok(vec![from_str(text)?])
+    let docs = decode::unmarshal_all(text).map_err(Error::from_failure)?;
+    docs.iter().map(|d| decode::to_json(d).map_err(Error::from_failure)).collect()
+}
+
+/// yaml.v2 `Unmarshal` into `interface{}` without the JSON step: ints stay ints, keys keep their
+/// types. Errors carry yaml.v2's own text (`yaml: line 3: …`) in both `message` and `yaml_message`.
+pub fn from_str_go(text: &str) -> Result<GoValue, Error> {
+    decode::unmarshal_first(text)
+        .map_err(|f| Error { message: f.text.clone(), yaml_message: f.text, line: f.line })
 }
 
 /// `sigs.k8s.io/yaml.Marshal`: json.Marshal → yaml.v2 Unmarshal → yaml.v2 Marshal. Ends with a newline
 /// (Helm's `toYaml` trims it). `{}` for an empty map, `null` for null.
 pub fn to_string(value: &serde_json::Value) -> String {
-    let _ = value;
-    String::new()
+    encode::to_string(value)
 }
 
 /// yaml.v3's encoder with `SetIndent(2)` (Helm's `toYamlPretty`).
 pub fn to_string_pretty(value: &serde_json::Value) -> String {
-    to_string(value)
+    pretty::to_string(value)
 }
