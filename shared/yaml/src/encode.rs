@@ -39,8 +39,75 @@ pub fn json_to_go(v: &serde_json::Value) -> GoValue {
     }
 }
 
-pub fn to_string(v: &serde_json::Value) -> String {
-    encode_go(&json_to_go(v))
+/// sigs.k8s.io/yaml.Marshal: Go's json.Marshal text, read back by yaml.v2 (which can fail: a DEL
+/// character, a key longer than 1024 characters), then yaml.v2's Marshal.
+pub fn try_to_string(v: &serde_json::Value) -> Result<String, crate::decode::Failure> {
+    let mut json = String::new();
+    go_json(v, &mut json);
+    let go = crate::decode::unmarshal_first(&json)?;
+    Ok(encode_go(&go))
+}
+
+/// encoding/json.Marshal's compact text: keys sorted by bytes, HTML-escaped strings, Go float format.
+pub fn go_json(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                out.push_str(&i.to_string());
+            } else if let Some(u) = n.as_u64() {
+                out.push_str(&u.to_string());
+            } else {
+                out.push_str(&format_json(n.as_f64().unwrap_or(0.0)));
+            }
+        }
+        Value::String(s) => go_json_string(s, out),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, it) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_json(it, out);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => {
+            let mut keys: Vec<&String> = o.keys().collect();
+            keys.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_json_string(k, out);
+                out.push(':');
+                go_json(&o[k.as_str()], out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn go_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// yaml.v2 Marshal of a Go value.
@@ -168,23 +235,54 @@ fn sorted_entries(m: &crate::decode::GoMap) -> Vec<&(GoValue, GoValue)> {
     // Precompute char vectors for string keys: sorting large maps stays n log n.
     let keys: Vec<Option<Vec<char>>> =
         v.iter().map(|(k, _)| if let GoValue::Str(s) = k { Some(s.chars().collect()) } else { None }).collect();
-    let mut idx: Vec<usize> = (0..v.len()).collect();
-    idx.sort_by(|&i, &j| {
-        let less = |i: usize, j: usize| match (&keys[i], &keys[j]) {
-            (Some(a), Some(b)) => key_less(a, b),
-            _ => go_key_less(&v[i].0, &v[j].0),
-        };
-        if less(i, j) {
-            std::cmp::Ordering::Less
-        } else if less(j, i) {
-            std::cmp::Ordering::Greater
-        } else {
-            std::cmp::Ordering::Equal
-        }
-    });
+    let less = |i: usize, j: usize| match (&keys[i], &keys[j]) {
+        (Some(a), Some(b)) => key_less(a, b),
+        _ => go_key_less(&v[i].0, &v[j].0),
+    };
+    let idx = merge_sort((0..v.len()).collect(), &less);
     let out: Vec<&(GoValue, GoValue)> = idx.iter().map(|&i| v[i]).collect();
     v.clear();
     out
+}
+
+/// Stable merge sort driven only by `less`: keyList.Less is not always a total order (Go's own result
+/// then depends on map order), and a sort that trusts the order could panic.
+fn merge_sort(mut items: Vec<usize>, less: &dyn Fn(usize, usize) -> bool) -> Vec<usize> {
+    let n = items.len();
+    let mut buf = items.clone();
+    let mut width = 1;
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            let (mut i, mut j, mut k) = (start, mid, start);
+            while i < mid && j < end {
+                if less(items[j], items[i]) {
+                    buf[k] = items[j];
+                    j += 1;
+                } else {
+                    buf[k] = items[i];
+                    i += 1;
+                }
+                k += 1;
+            }
+            while i < mid {
+                buf[k] = items[i];
+                i += 1;
+                k += 1;
+            }
+            while j < end {
+                buf[k] = items[j];
+                j += 1;
+                k += 1;
+            }
+            start = end;
+        }
+        std::mem::swap(&mut items, &mut buf);
+        width *= 2;
+    }
+    items
 }
 
 // ---- emitter ------------------------------------------------------------------------------------------

@@ -73,9 +73,17 @@ pub fn from_str_go(text: &str) -> Result<GoValue, Error> {
 }
 
 /// `sigs.k8s.io/yaml.Marshal`: json.Marshal → yaml.v2 Unmarshal → yaml.v2 Marshal. Ends with a newline
-/// (Helm's `toYaml` trims it). `{}` for an empty map, `null` for null.
+/// (Helm's `toYaml` trims it). `{}` for an empty map, `null` for null. Where Go's Marshal fails (the
+/// JSON text is re-read by yaml.v2, which rejects e.g. a DEL character or a key over 1024 characters)
+/// this returns `""`, as Helm's `toYaml` does; `try_to_string` gives the error.
 pub fn to_string(value: &serde_json::Value) -> String {
-    encode::to_string(value)
+    try_to_string(value).unwrap_or_default()
+}
+
+/// `sigs.k8s.io/yaml.Marshal` with its error (unwrapped yaml.v2 text, e.g.
+/// `yaml: control characters are not allowed`).
+pub fn try_to_string(value: &serde_json::Value) -> Result<String, Error> {
+    encode::try_to_string(value).map_err(|f| Error { message: f.text.clone(), yaml_message: f.text, line: f.line })
 }
 
 /// yaml.v3's encoder with `SetIndent(2)` (Helm's `toYamlPretty`).

@@ -61,3 +61,28 @@ fn check_parse(file: &str, all: bool) {
 fn parse_golden() {
     check_parse("parse.jsonl", false);
 }
+
+#[test]
+fn marshal_golden() {
+    let cases = lines("marshal.jsonl");
+    let mut fails = Vec::new();
+    for c in &cases {
+        // The oracle decoded its input with encoding/json: every number is a float64.
+        let input = as_f64(&c["in"]);
+        let got = goyaml::try_to_string(&input);
+        match (c.get("text").and_then(|t| t.as_str()), c.get("err").and_then(|t| t.as_str()), got) {
+            (Some(want), _, Ok(text)) => {
+                if want != text {
+                    fails.push(format!("{}\n  want {:?}\n  got  {:?}", input, want, text));
+                }
+            }
+            (_, Some(want), Err(e)) => {
+                if want != e.message {
+                    fails.push(format!("{}\n  want err {:?}\n  got err  {:?}", input, want, e.message));
+                }
+            }
+            (w, e, g) => fails.push(format!("{}\n  want {:?} / {:?}\n  got {:?}", input, w, e, g)),
+        }
+    }
+    report("marshal.jsonl", fails, cases.len());
+}
