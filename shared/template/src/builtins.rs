@@ -147,6 +147,26 @@ fn unbox(v: &Value) -> &Value {
     }
 }
 
+/// The type name after Go's `indirect` (a pointer to a struct names the struct).
+pub(crate) fn indirect_type_name(v: &Value) -> String {
+    match v {
+        Value::Object(o) if o.kind() == "ptr" => {
+            let t = o.type_name();
+            t.strip_prefix('*').map(str::to_string).unwrap_or(t)
+        }
+        other => other.type_name(),
+    }
+}
+
+/// `%v` of a value after Go's `indirect` (a pointer to a struct prints without the `&`).
+pub(crate) fn indirect_display(v: &Value) -> String {
+    let s = fmt::display(v);
+    match v {
+        Value::Object(o) if o.kind() == "ptr" => s.strip_prefix('&').map(str::to_string).unwrap_or(s),
+        _ => s,
+    }
+}
+
 fn int_of(v: &Value) -> i64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i,
@@ -262,7 +282,7 @@ fn length(item: &Value) -> Result<i64, String> {
         Value::Map(m) => Ok(m.borrow().len() as i64),
         Value::Object(o) => match o.as_value() {
             Some(v) => length(&v),
-            None => Err(format!("len of type {}", item.type_name())),
+            None => Err(format!("len of type {}", indirect_type_name(item))),
         },
         other => Err(format!("len of type {}", other.type_name())),
     }
@@ -314,7 +334,7 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
                 };
                 m.borrow().get(key.as_ref()).cloned().unwrap_or(Value::Nil)
             }
-            other => return Err(format!("can't index item of type {}", other.type_name())),
+            other => return Err(format!("can't index item of type {}", indirect_type_name(other))),
         };
     }
     Ok(item)
@@ -337,7 +357,7 @@ fn slice(item: &Value, indexes: &[Value]) -> Result<Value, String> {
         }
         Value::List(l) => l.borrow().len(),
         Value::Bytes(b) => b.len(),
-        other => return Err(format!("can't slice item of type {}", other.type_name())),
+        other => return Err(format!("can't slice item of type {}", indirect_type_name(other))),
     };
     let mut idx = [0, len, len];
     for (i, index) in indexes.iter().enumerate() {

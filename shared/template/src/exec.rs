@@ -413,7 +413,7 @@ impl<'a> State<'a> {
             }
             Value::Invalid | Value::Nil => {}
             _ => {
-                return Err(self.error(format!("range can't iterate over {}", crate::fmt::display(&val))));
+                return Err(self.error(format!("range can't iterate over {}", builtins::indirect_display(&val))));
             }
         }
         if let Some(e) = &r.else_list {

@@ -1,0 +1,66 @@
+//! Go's exec_test.go style: one row per behaviour, the expected column produced by Go's text/template
+//! (the oracle program's output is stored in `data/exec_cases.json`).
+
+mod common;
+
+use gotemplate::{MissingKey, Templates, Value};
+
+#[derive(serde::Deserialize)]
+struct Case {
+    name: String,
+    t: String,
+    #[serde(default)]
+    d: Option<serde_json::Value>,
+    #[serde(default)]
+    mk: Option<String>,
+    #[serde(default)]
+    defs: Vec<(String, String)>,
+    #[serde(default)]
+    exec: Option<String>,
+    out: String,
+    #[serde(default)]
+    err: Option<String>,
+}
+
+fn run(c: &Case) -> Result<String, String> {
+    let mut set = Templates::new(common::test_funcs());
+    set.set_missing_key(match c.mk.as_deref() {
+        Some("zero") => MissingKey::Zero,
+        Some("error") => MissingKey::Error,
+        _ => MissingKey::Default,
+    });
+    for (name, text) in &c.defs {
+        set.add(name, text).map_err(|e| e.to_string())?;
+    }
+    let name = match &c.exec {
+        Some(n) => n.clone(),
+        None => {
+            set.add("t", &c.t).map_err(|e| e.to_string())?;
+            "t".to_string()
+        }
+    };
+    let data = c.d.as_ref().map(common::to_value).unwrap_or(Value::Invalid);
+    set.execute(&name, &data).map_err(|e| e.to_string())
+}
+
+#[test]
+fn exec_cases_match_go() {
+    let cases: Vec<Case> = serde_json::from_str(include_str!("data/exec_cases.json")).unwrap();
+    assert!(cases.len() > 300);
+    let mut failures = Vec::new();
+    for c in &cases {
+        let got = run(c);
+        let ok = match (&got, &c.err) {
+            (Ok(out), None) => *out == c.out,
+            (Err(e), Some(want)) => e == want,
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!(
+                "{}: {:?}\n   want out={:?} err={:?}\n   got  {:?}",
+                c.name, c.t, c.out, c.err, got
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases differ from Go:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
