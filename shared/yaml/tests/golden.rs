@@ -86,3 +86,8 @@ fn marshal_golden() {
     }
     report("marshal.jsonl", fails, cases.len());
 }
+
+#[test]
+fn parse_all_golden() {
+    check_parse("parseall.jsonl", true);
+}
