@@ -4,27 +4,21 @@
 
 use crate::decode::GoValue;
 use crate::gonum::{format_g, format_json};
-use crate::resolve::{is_base60_float, resolve, Resolved, STR};
+use crate::resolve::{is_base60_float, resolve, STR};
 
-/// serde_json value → the Go value yaml.v2 sees after json.Marshal and yaml.v2 Unmarshal.
+/// serde_json value → the Go value Helm holds (float64 numbers stay float64; serde integers are Go ints).
 pub fn json_to_go(v: &serde_json::Value) -> GoValue {
     use serde_json::Value;
     match v {
         Value::Null => GoValue::Null,
         Value::Bool(b) => GoValue::Bool(*b),
         Value::Number(n) => {
-            let text = if let Some(i) = n.as_i64() {
-                i.to_string()
+            if let Some(i) = n.as_i64() {
+                GoValue::Int(i)
             } else if let Some(u) = n.as_u64() {
-                u.to_string()
+                GoValue::Uint(u)
             } else {
-                format_json(n.as_f64().unwrap_or(0.0))
-            };
-            match resolve("", &text) {
-                Ok((_, Resolved::Int(i))) => GoValue::Int(i),
-                Ok((_, Resolved::Uint(u))) => GoValue::Uint(u),
-                Ok((_, Resolved::Float(f))) => GoValue::Float(f),
-                _ => GoValue::Str(text),
+                GoValue::Float(n.as_f64().unwrap_or(0.0))
             }
         }
         Value::String(s) => GoValue::Str(s.clone()),
@@ -110,6 +104,16 @@ fn go_json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// yaml.v3 Encoder with SetIndent(2) of a Go value.
+pub fn encode_go_v3(v: &GoValue) -> String {
+    let mut e = Emitter::new();
+    e.v3 = true;
+    e.best_width = usize::MAX;
+    e.emit_node(v, true, false, false, false, 0);
+    e.write_indent();
+    e.out
+}
+
 /// yaml.v2 Marshal of a Go value.
 pub fn encode_go(v: &GoValue) -> String {
     let mut e = Emitter::new();
@@ -129,11 +133,14 @@ fn is_digit(c: char) -> bool {
     c.is_ascii_digit() || (!c.is_ascii() && c.is_numeric())
 }
 
-/// keyList.Less for two string keys.
-pub fn key_less(a: &[char], b: &[char]) -> bool {
+/// keyList.Less for two string keys (`v3`: yaml.v3's variant, where after a digit run a letter sorts
+/// before a non-letter the other way round).
+pub fn key_less(a: &[char], b: &[char], v3: bool) -> bool {
     let n = a.len().min(b.len());
+    let mut digits = false;
     for i in 0..n {
         if a[i] == b[i] {
+            digits = is_digit(a[i]);
             continue;
         }
         let al = is_letter(a[i]);
@@ -142,6 +149,9 @@ pub fn key_less(a: &[char], b: &[char]) -> bool {
             return a[i] < b[i];
         }
         if al || bl {
+            if v3 && digits {
+                return al;
+            }
             return bl;
         }
         let mut an: i64 = 0;
@@ -203,7 +213,7 @@ fn key_float(v: &GoValue) -> Option<f64> {
     }
 }
 
-fn go_key_less(a: &GoValue, b: &GoValue) -> bool {
+fn go_key_less(a: &GoValue, b: &GoValue, v3: bool) -> bool {
     let (ak, bk) = (kind_rank(a), kind_rank(b));
     if let (Some(af), Some(bf)) = (key_float(a), key_float(b)) {
         if af != bf {
@@ -224,20 +234,20 @@ fn go_key_less(a: &GoValue, b: &GoValue) -> bool {
         (GoValue::Str(x), GoValue::Str(y)) => {
             let xa: Vec<char> = x.chars().collect();
             let ya: Vec<char> = y.chars().collect();
-            key_less(&xa, &ya)
+            key_less(&xa, &ya, v3)
         }
         _ => ak < bk,
     }
 }
 
-fn sorted_entries(m: &crate::decode::GoMap) -> Vec<&(GoValue, GoValue)> {
+fn sorted_entries(m: &crate::decode::GoMap, v3: bool) -> Vec<&(GoValue, GoValue)> {
     let mut v: Vec<&(GoValue, GoValue)> = m.entries.iter().collect();
     // Precompute char vectors for string keys: sorting large maps stays n log n.
     let keys: Vec<Option<Vec<char>>> =
         v.iter().map(|(k, _)| if let GoValue::Str(s) = k { Some(s.chars().collect()) } else { None }).collect();
     let less = |i: usize, j: usize| match (&keys[i], &keys[j]) {
-        (Some(a), Some(b)) => key_less(a, b),
-        _ => go_key_less(&v[i].0, &v[j].0),
+        (Some(a), Some(b)) => key_less(a, b, v3),
+        _ => go_key_less(&v[i].0, &v[j].0, v3),
     };
     let idx = merge_sort((0..v.len()).collect(), &less);
     let out: Vec<&(GoValue, GoValue)> = idx.iter().map(|&i| v[i]).collect();
@@ -320,7 +330,8 @@ fn is_printable(c: char) -> bool {
         || ((0xE000..=0xFFFF).contains(&v) && v != 0xFEFF && v != 0xFFFE && v != 0xFFFF)
 }
 
-fn analyze(value: &[char]) -> Analysis {
+/// analyze_scalar; `v3`: yaml.v3 keeps block style for text with tabs.
+fn analyze(value: &[char], v3: bool) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -334,6 +345,7 @@ fn analyze(value: &[char]) -> Analysis {
     let mut flow_indicators = false;
     let mut line_breaks = false;
     let mut special_characters = false;
+    let mut tab_characters = false;
     let mut leading_space = false;
     let mut leading_break = false;
     let mut trailing_space = false;
@@ -389,7 +401,9 @@ fn analyze(value: &[char]) -> Analysis {
                 _ => {}
             }
         }
-        if !is_printable(c) {
+        if v3 && c == '\t' {
+            tab_characters = true;
+        } else if !is_printable(c) {
             special_characters = true;
         }
         if c == ' ' {
@@ -442,10 +456,12 @@ fn analyze(value: &[char]) -> Analysis {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
     }
-    if space_break || special_characters {
+    if space_break || tab_characters || special_characters {
         a.flow_plain_allowed = false;
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
+    }
+    if space_break || special_characters {
         a.block_allowed = false;
     }
     if line_breaks {
@@ -474,10 +490,13 @@ struct Emitter {
     simple_key_context: bool,
     best_width: usize,
     best_indent: isize,
+    /// yaml.v3's encoder: sequences indented under their key, no line folding, v3 key order.
+    v3: bool,
 }
 
 /// A scalar as encode.go hands it to the emitter: its text and the style it asks for.
-fn scalar_of(v: &GoValue) -> Option<(String, Style)> {
+/// `v3`: yaml.v3 also resolves `<<` (a merge key), so quotes it.
+fn scalar_of(v: &GoValue, v3: bool) -> Option<(String, Style)> {
     Some(match v {
         GoValue::Null => ("null".into(), Style::Plain),
         GoValue::Bool(b) => (b.to_string(), Style::Plain),
@@ -494,7 +513,7 @@ fn scalar_of(v: &GoValue) -> Option<(String, Style)> {
             (s, Style::Plain)
         }
         GoValue::Str(s) => {
-            let can_plain = matches!(resolve("", s), Ok((t, _)) if t == STR) && !is_base60_float(s);
+            let can_plain = matches!(resolve("", s), Ok((t, _)) if t == STR) && !is_base60_float(s) && !(v3 && s == "<<");
             let style = if s.contains('\n') {
                 Style::Literal
             } else if can_plain {
@@ -525,6 +544,7 @@ impl Emitter {
             simple_key_context: false,
             best_width: 80,
             best_indent: 2,
+            v3: false,
         }
     }
 
@@ -605,7 +625,7 @@ impl Emitter {
                 }
             }
             GoValue::Map(m) => {
-                let entries = sorted_entries(m);
+                let entries = sorted_entries(m, self.v3);
                 if self.flow_level > 0 || entries.is_empty() {
                     self.emit_flow_mapping(&entries, depth);
                 } else {
@@ -613,14 +633,14 @@ impl Emitter {
                 }
             }
             _ => {
-                let (s, style) = scalar_of(v).unwrap_or_default_scalar();
+                let (s, style) = scalar_of(v, self.v3).unwrap_or_default_scalar();
                 self.emit_scalar(&s, style);
             }
         }
     }
 
     fn emit_block_sequence(&mut self, items: &[GoValue], depth: usize) {
-        let indentless = self.mapping_context && !self.indention;
+        let indentless = !self.v3 && self.mapping_context && !self.indention;
         self.increase_indent(false, indentless);
         for it in items {
             self.write_indent();
@@ -653,10 +673,10 @@ impl Emitter {
         match k {
             GoValue::Seq(items) => items.is_empty(),
             GoValue::Map(m) => m.entries.is_empty(),
-            _ => match scalar_of(k) {
+            _ => match scalar_of(k, self.v3) {
                 Some((s, _)) => {
                     let chars: Vec<char> = s.chars().collect();
-                    !analyze(&chars).multiline && s.len() <= 128
+                    !analyze(&chars, self.v3).multiline && s.len() <= 128
                 }
                 None => false,
             },
@@ -713,7 +733,7 @@ impl Emitter {
 
     fn emit_scalar(&mut self, s: &str, requested: Style) {
         let value: Vec<char> = s.chars().collect();
-        let a = analyze(&value);
+        let a = analyze(&value, self.v3);
         let mut style = requested;
         if self.simple_key_context && a.multiline {
             style = Style::Double;

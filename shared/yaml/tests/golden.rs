@@ -91,3 +91,19 @@ fn marshal_golden() {
 fn parse_all_golden() {
     check_parse("parseall.jsonl", true);
 }
+
+#[test]
+fn pretty_golden() {
+    let cases = lines("pretty.jsonl");
+    let mut fails = Vec::new();
+    for c in &cases {
+        // Helm's values hold float64 numbers; the oracle's input was decoded the same way.
+        let input = as_f64(&c["in"]);
+        let got = goyaml::to_string_pretty(&input);
+        match c.get("text").and_then(|t| t.as_str()) {
+            Some(want) if want == got => {}
+            want => fails.push(format!("{}\n  want {:?}\n  got  {:?}", input, want, got)),
+        }
+    }
+    report("pretty.jsonl", fails, cases.len());
+}
