@@ -31,6 +31,10 @@ pub struct Error {
     pub context: Option<String>,
     /// The bare message after the location.
     pub message: String,
+    /// For `error calling NAME: MSG`: the function's own error text `MSG`.
+    pub call_error: Option<String>,
+    /// The template error the function returned as `MSG`, when it was one (`include` of a failing template).
+    pub cause: Option<Box<Error>>,
 }
 
 impl Error {
@@ -43,6 +47,8 @@ impl Error {
             executing: None,
             context: None,
             message,
+            call_error: None,
+            cause: None,
         }
     }
 
@@ -55,6 +61,28 @@ impl Error {
             executing: None,
             context: None,
             message,
+            call_error: None,
+            cause: None,
+        }
+    }
+
+    /// The texts of Go's `errors.Unwrap` chain, outermost first, as Helm's `reformatExecErrorMsg` walks it:
+    /// an exec error (`ExecError`) and its formatted error, then, for `error calling NAME: %w`, the chain
+    /// of the function's error.
+    pub fn chain(&self) -> Vec<String> {
+        let text = self.to_string();
+        match self.kind {
+            ErrorKind::Exec => {
+                let mut v = vec![text.clone(), text];
+                if let Some(msg) = &self.call_error {
+                    match &self.cause {
+                        Some(c) => v.extend(c.chain()),
+                        None => v.push(msg.clone()),
+                    }
+                }
+                v
+            }
+            _ => vec![text],
         }
     }
 }

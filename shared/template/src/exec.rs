@@ -147,6 +147,7 @@ fn run(env: Env<'_>, tree: &Tree, data: Value) -> Result<String, Error> {
         frame: 0,
         depth: 0,
         out: String::new(),
+        failure: None,
     };
     st.vars.push(Var { name: "$", val: Slot { v: data.clone(), boxed: false } });
     match st.walk_list(&Slot { v: data, boxed: false }, &tree.root) {
@@ -200,9 +201,20 @@ struct State<'a> {
     frame: usize,
     depth: usize,
     out: String,
+    /// The last error `execute_named`/`execute_text` returned, kept whole so that a function passing it on
+    /// unchanged (`include`) leaves Go's error chain intact.
+    failure: Option<Error>,
 }
 
 impl<'a> State<'a> {
+    /// `error calling NAME: MSG` with the function's error kept for `Error::chain`.
+    fn call_error(&mut self, name: &str, msg: String) -> Ctrl {
+        let mut e = self.make_error(format!("error calling {name}: {msg}"));
+        e.cause = self.failure.take().filter(|f| f.to_string() == msg).map(Box::new);
+        e.call_error = Some(msg);
+        Ctrl::Err(Box::new(e))
+    }
+
     fn at(&mut self, n: NodeRef<'a>) {
         self.node = n;
     }
@@ -222,6 +234,8 @@ impl<'a> State<'a> {
                 executing: Some(tree.name.clone()),
                 context: None,
                 message,
+                call_error: None,
+                cause: None,
             },
             Some(pos) => {
                 let (line, col) = tree.line_col(pos);
@@ -233,6 +247,8 @@ impl<'a> State<'a> {
                     executing: Some(tree.name.clone()),
                     context: Some(self.node.context()),
                     message,
+                    call_error: None,
+                    cause: None,
                 }
             }
         }
@@ -676,7 +692,7 @@ impl<'a> State<'a> {
                         Some(Ok(v)) => return Ok(Slot::plain(v)),
                         Some(Err(msg)) => {
                             self.at(node);
-                            return Err(self.error(format!("error calling {name}: {msg}")));
+                            return Err(self.call_error(name, msg));
                         }
                         None => {
                             if argv.is_empty() {
@@ -794,7 +810,7 @@ impl<'a> State<'a> {
             Ok(v) => Ok(v),
             Err(msg) => {
                 self.at(node);
-                Err(self.error(format!("error calling {name}: {msg}")))
+                Err(self.call_error(name, msg))
             }
         }
     }
@@ -935,18 +951,26 @@ fn zero_of(t: ArgType) -> Option<Value> {
     }
 }
 
+impl State<'_> {
+    fn fail(&mut self, e: Error) -> String {
+        let text = e.to_string();
+        self.failure = Some(e);
+        text
+    }
+}
+
 impl Runtime for State<'_> {
     fn execute_named(&mut self, name: &str, data: Value) -> Result<String, String> {
         let Some(tree) = self.env.lookup(name) else {
-            return Err(no_template(name, &self.env.set.root_name).to_string());
+            return Err(self.fail(no_template(name, &self.env.set.root_name)));
         };
-        run(self.env, tree, data).map_err(|e| e.to_string())
+        run(self.env, tree, data).map_err(|e| self.fail(e))
     }
 
     fn execute_text(&mut self, name: &str, text: &str, data: Value) -> Result<String, String> {
         let set = self.env.set;
         let has = |f: &str| set.funcs.contains_key(f) || builtins::lookup(f).is_some();
-        let trees = parse::parse(name, text, &has).map_err(|e| e.to_string())?;
+        let trees = parse::parse(name, text, &has).map_err(|e| self.fail(e))?;
         let mut overlay = Overlay { parent: self.env, local: HashMap::with_capacity(trees.len()) };
         let mut top: Option<Tree> = None;
         for (n, tree) in trees {
@@ -971,7 +995,8 @@ impl Runtime for State<'_> {
                 None => return Ok(String::new()),
             },
         };
-        run(env, tree, data).map_err(|e| e.to_string())
+        let r = run(env, tree, data);
+        r.map_err(|e| self.fail(e))
     }
 
     fn current_template(&self) -> String {

@@ -20,9 +20,31 @@ struct Case {
     out: String,
     #[serde(default)]
     err: Option<String>,
+    /// Go's `errors.Unwrap` chain of an exec error.
+    #[serde(default)]
+    chain: Vec<String>,
 }
 
-fn run(c: &Case) -> Result<String, String> {
+/// A chain as Helm's `reformatExecErrorMsg` reads it: up to the first link that is not a template error.
+fn helm_visible(chain: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for l in chain {
+        out.push(l.clone());
+        if !l.starts_with("template: ") {
+            break;
+        }
+    }
+    out
+}
+
+fn run(c: &Case) -> Result<String, (String, Vec<String>)> {
+    run_inner(c).map_err(|e| {
+        let chain = if e.kind == gotemplate::ErrorKind::Exec { helm_visible(&e.chain()) } else { Vec::new() };
+        (e.to_string(), chain)
+    })
+}
+
+fn run_inner(c: &Case) -> Result<String, gotemplate::Error> {
     let mut set = Templates::new(common::test_funcs());
     set.set_missing_key(match c.mk.as_deref() {
         Some("zero") => MissingKey::Zero,
@@ -30,17 +52,17 @@ fn run(c: &Case) -> Result<String, String> {
         _ => MissingKey::Default,
     });
     for (name, text) in &c.defs {
-        set.add(name, text).map_err(|e| e.to_string())?;
+        set.add(name, text)?;
     }
     let name = match &c.exec {
         Some(n) => n.clone(),
         None => {
-            set.add("t", &c.t).map_err(|e| e.to_string())?;
+            set.add("t", &c.t)?;
             "t".to_string()
         }
     };
     let data = c.d.as_ref().map(common::to_value).unwrap_or(Value::Invalid);
-    set.execute(&name, &data).map_err(|e| e.to_string())
+    set.execute(&name, &data)
 }
 
 #[test]
@@ -52,13 +74,13 @@ fn exec_cases_match_go() {
         let got = run(c);
         let ok = match (&got, &c.err) {
             (Ok(out), None) => *out == c.out,
-            (Err(e), Some(want)) => e == want,
+            (Err((e, chain)), Some(want)) => e == want && *chain == helm_visible(&c.chain),
             _ => false,
         };
         if !ok {
             failures.push(format!(
-                "{}: {:?}\n   want out={:?} err={:?}\n   got  {:?}",
-                c.name, c.t, c.out, c.err, got
+                "{}: {:?}\n   want out={:?} err={:?} chain={:?}\n   got  {:?}",
+                c.name, c.t, c.out, c.err, helm_visible(&c.chain), got
             ));
         }
     }

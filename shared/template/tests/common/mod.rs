@@ -125,6 +125,27 @@ pub fn test_funcs() -> FuncMap {
         },
         &mut m,
     );
+    m.insert(
+        "include".into(),
+        Function::with_runtime(Signature::new(&[String, Any]), |rt, a| {
+            let name = a[0].as_str().unwrap_or("").to_string();
+            rt.execute_named(&name, a[1].clone()).map(Value::string)
+        }),
+    );
+    m.insert(
+        "tpl".into(),
+        Function::with_runtime(Signature::new(&[String, Any]), |rt, a| {
+            let text = a[0].as_str().unwrap_or("").to_string();
+            let q = gotemplate::go_quote(&text);
+            match rt.execute_text("gotpl", &text, a[1].clone()) {
+                Ok(s) => Ok(Value::string(s)),
+                Err(e) if e.contains(": executing ") => {
+                    Err(format!("error during tpl function execution for {q}: {e}"))
+                }
+                Err(e) => Err(format!("cannot parse template {q}: {e}")),
+            }
+        }),
+    );
     f("flst", Signature::new(&[]), |_| Ok(Value::list(vec![Value::Int(1), Value::str("two"), Value::Nil])), &mut m);
     m
 }
