@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 fn lines(name: &str) -> Vec<Value> {
-    let path = format!("{}/tests/golden/{}", env!("CARGO_MANIFEST_DIR"), name);
+    let path = if name.starts_with('/') { name.to_string() } else { format!("{}/tests/golden/{}", env!("CARGO_MANIFEST_DIR"), name) };
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {}", path, e));
     text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("golden line")).collect()
 }
@@ -64,7 +64,11 @@ fn parse_golden() {
 
 #[test]
 fn marshal_golden() {
-    let cases = lines("marshal.jsonl");
+    check_marshal("marshal.jsonl");
+}
+
+fn check_marshal(file: &str) {
+    let cases = lines(file);
     let mut fails = Vec::new();
     for c in &cases {
         // The oracle decoded its input with encoding/json: every number is a float64.
@@ -84,7 +88,7 @@ fn marshal_golden() {
             (w, e, g) => fails.push(format!("{}\n  want {:?} / {:?}\n  got {:?}", input, w, e, g)),
         }
     }
-    report("marshal.jsonl", fails, cases.len());
+    report(file, fails, cases.len());
 }
 
 #[test]
@@ -94,7 +98,11 @@ fn parse_all_golden() {
 
 #[test]
 fn pretty_golden() {
-    let cases = lines("pretty.jsonl");
+    check_pretty("pretty.jsonl");
+}
+
+fn check_pretty(file: &str) {
+    let cases = lines(file);
     let mut fails = Vec::new();
     for c in &cases {
         // Helm's values hold float64 numbers; the oracle's input was decoded the same way.
@@ -105,5 +113,20 @@ fn pretty_golden() {
             want => fails.push(format!("{}\n  want {:?}\n  got  {:?}", input, want, got)),
         }
     }
-    report("pretty.jsonl", fails, cases.len());
+    report(file, fails, cases.len());
+}
+
+/// Ad-hoc comparison against an oracle file outside the repo:
+/// `GOYAML_MODE=parse|parseall|marshal|pretty GOYAML_GOLDEN=/path/file.jsonl cargo test -p goyaml --test golden -- --ignored external`.
+#[test]
+#[ignore]
+fn external_golden() {
+    if let Ok(path) = std::env::var("GOYAML_GOLDEN") {
+        match std::env::var("GOYAML_MODE").as_deref() {
+            Ok("marshal") => check_marshal(&path),
+            Ok("pretty") => check_pretty(&path),
+            Ok("parseall") => check_parse(&path, true),
+            _ => check_parse(&path, false),
+        }
+    }
 }
