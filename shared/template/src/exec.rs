@@ -89,6 +89,11 @@ impl Templates {
         self.tmpl.contains_key(name)
     }
 
+    /// The named template printed back as template text (Go's `Tree.Root.String()`).
+    pub fn tree_text(&self, name: &str) -> Option<String> {
+        self.tmpl.get(name).map(|t| tree_string(t))
+    }
+
     /// Names of all templates in the set (unordered).
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.tmpl.keys().map(|s| s.as_str())

@@ -202,6 +202,10 @@ impl CommandNode {
 
 impl PipeNode {
     pub(crate) fn write_to(&self, sb: &mut String) {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.write_inner(sb))
+    }
+
+    fn write_inner(&self, sb: &mut String) {
         if !self.decl.is_empty() {
             for (i, v) in self.decl.iter().enumerate() {
                 if i > 0 {
@@ -222,9 +226,11 @@ impl PipeNode {
 
 impl ListNode {
     pub(crate) fn write_to(&self, sb: &mut String) {
-        for n in &self.nodes {
-            n.write_to(sb);
-        }
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            for n in &self.nodes {
+                n.write_to(sb);
+            }
+        })
     }
 }
 
@@ -284,6 +290,29 @@ impl Node {
         let mut s = String::new();
         self.write_to(&mut s);
         s
+    }
+}
+
+/// Stack kept free before descending into a nested list or pipeline (printing, dropping).
+const RED_ZONE: usize = 64 * 1024;
+const STACK_SEGMENT: usize = 1024 * 1024;
+
+// Deeply nested trees (thousands of `{{if}}` or parentheses) must not overflow the stack when dropped.
+impl Drop for ListNode {
+    fn drop(&mut self) {
+        if !self.nodes.is_empty() {
+            let nodes = std::mem::take(&mut self.nodes);
+            stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, move || drop(nodes));
+        }
+    }
+}
+
+impl Drop for PipeNode {
+    fn drop(&mut self) {
+        if !self.cmds.is_empty() {
+            let cmds = std::mem::take(&mut self.cmds);
+            stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, move || drop(cmds));
+        }
     }
 }
 
