@@ -340,7 +340,19 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
     Ok(item)
 }
 
+/// `slice ITEM INDEXES...` where `boxed[i]` tells whether argument `i` sits in an interface slot.
+pub(crate) fn slice_builtin(args: &[Value], boxed: &[bool]) -> Result<Value, String> {
+    let item = args.first().cloned().unwrap_or(Value::Invalid);
+    let rest = args.get(1..).unwrap_or(&[]);
+    let rest_boxed = boxed.get(1..).unwrap_or(&[]);
+    slice_impl(&item, rest, rest_boxed)
+}
+
 fn slice(item: &Value, indexes: &[Value]) -> Result<Value, String> {
+    slice_impl(item, indexes, &[])
+}
+
+fn slice_impl(item: &Value, indexes: &[Value], boxed: &[bool]) -> Result<Value, String> {
     let item = unbox(item).underlying();
     if let Value::Invalid = item {
         return Err("slice of untyped nil".into());
@@ -361,7 +373,14 @@ fn slice(item: &Value, indexes: &[Value]) -> Result<Value, String> {
     };
     let mut idx = [0, len, len];
     for (i, index) in indexes.iter().enumerate() {
-        idx[i] = index_arg(index, len)?;
+        if boxed.get(i).copied().unwrap_or(false) {
+            return Err("cannot index slice/array with type interface {}".into());
+        }
+        idx[i] = match index {
+            // Unlike `index`, `slice` does not unwrap a nil interface.
+            Value::Nil => return Err("cannot index slice/array with type interface {}".into()),
+            v => index_arg(v, len)?,
+        };
     }
     if idx[0] > idx[1] {
         return Err(format!("invalid slice index: {} > {}", idx[0], idx[1]));

@@ -775,6 +775,27 @@ impl<'a> State<'a> {
         }
 
         let mut argv: Vec<Value> = Vec::with_capacity(num_in);
+        if let Callee::Builtin(Builtin::Slice) = callee {
+            // `slice` reads its indexes without unwrapping interfaces: a map or list element is an
+            // `interface {}` there, which Go reports.
+            let mut boxed = Vec::with_capacity(num_in);
+            for a in rest {
+                let s = self.eval_arg_slot(dot, a)?;
+                argv.push(s.v);
+                boxed.push(s.boxed);
+            }
+            if let Some(f) = final_ {
+                argv.push(f);
+                boxed.push(false);
+            }
+            return match builtins::slice_builtin(&argv, &boxed) {
+                Ok(v) => Ok(v),
+                Err(msg) => {
+                    self.at(node);
+                    Err(self.call_error(name, msg))
+                }
+            };
+        }
         let mut i = 0;
         while i < num_fixed && i < rest.len() {
             argv.push(self.eval_arg(dot, fixed[i], &rest[i])?);
@@ -912,6 +933,18 @@ impl<'a> State<'a> {
             (ArgType::String, Arg::String { text, .. }) => Ok(Value::String(text.clone())),
             (ArgType::String, _) => Err(self.error(format!("expected string; found {}", n.to_template_string()))),
             _ => Err(self.error(format!("can't handle {} for arg of type {}", n.to_template_string(), t.go_name()))),
+        }
+    }
+
+    /// An argument for a `reflect.Value` parameter, keeping whether it sits in an interface slot.
+    fn eval_arg_slot(&mut self, dot: &Slot, n: &'a Arg) -> Flow<Slot> {
+        self.at(NodeRef::Arg(n));
+        match n {
+            Arg::Dot { .. } => Ok(dot.clone()),
+            Arg::Field { ident, .. } => self.eval_field_node(dot, n, ident, std::slice::from_ref(n), None),
+            Arg::Variable(v) => self.eval_variable_node(dot, v, &[], None),
+            Arg::Chain { node, field, .. } => self.eval_chain_node(dot, n, node, field, &[], None),
+            _ => self.eval_arg(dot, Param::Reflect, n).map(Slot::plain),
         }
     }
 
