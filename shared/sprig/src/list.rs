@@ -149,7 +149,7 @@ fn chunk(size: i64, l: &[Value]) -> R {
             let ix = i * size + j;
             match l.get(ix as usize).filter(|_| ix >= 0) {
                 Some(v) => c.push(v.clone()),
-                None => return Err(format!("reflect: slice index out of range")),
+                None => return Err("reflect: slice index out of range".to_string()),
             }
         }
         out.push(Value::list(c));

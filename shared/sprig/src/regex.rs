@@ -79,7 +79,7 @@ fn translate(p: &str) -> Result<String, String> {
         let c = chars[i];
         if c == '\\' {
             let Some(&n) = chars.get(i + 1) else {
-                return Err(format!("error parsing regexp: trailing backslash at end of expression: ``"));
+                return Err("error parsing regexp: trailing backslash at end of expression: ``".to_string());
             };
             match n {
                 'd' | 'D' | 'w' | 'W' | 's' | 'S' => {

@@ -49,7 +49,7 @@ pub fn register(m: &mut FuncMap) {
         Ok(Value::string(out.join(" ")))
     });
     reg_var(m, "squote", &[], Any, |a| {
-        let out: Vec<String> = a.iter().filter(|v| !is_nil(v)).map(|v| gofmt::sprintf("'%v'", &[v.clone()])).collect();
+        let out: Vec<String> = a.iter().filter(|v| !is_nil(v)).map(|v| gofmt::sprintf("'%v'", std::slice::from_ref(v))).collect();
         Ok(Value::string(out.join(" ")))
     });
     reg_var(m, "cat", &[], Any, |a| {
@@ -144,9 +144,7 @@ pub fn title(s: &str) -> String {
     let mut prev = ' ';
     s.chars()
         .map(|r| {
-            let sep = if (r as u32) < 0x80 && (prev as u32) < 0x80 {
-                !(prev.is_ascii_alphanumeric() || prev == '_')
-            } else if (prev as u32) < 0x80 {
+            let sep = if (prev as u32) < 0x80 {
                 !(prev.is_ascii_alphanumeric() || prev == '_')
             } else {
                 !(uc::is_letter(prev) || uc::is_digit(prev)) && is_space(prev)

@@ -107,10 +107,10 @@ fn should_escape(c: u8, mode: Mode) -> bool {
     if c.is_ascii_alphanumeric() {
         return false;
     }
-    if mode == Mode::Host || mode == Mode::Zone {
-        if matches!(c, b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'[' | b']' | b'<' | b'>' | b'"') {
-            return false;
-        }
+    if (mode == Mode::Host || mode == Mode::Zone)
+        && matches!(c, b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'[' | b']' | b'<' | b'>' | b'"')
+    {
+        return false;
     }
     match c {
         b'-' | b'_' | b'.' | b'~' => return false,

@@ -58,7 +58,7 @@ pub fn strval(v: &Value) -> String {
 
 /// Go's `int64(f)` conversion of a float64 as amd64 does it: out of range and NaN give MinInt64.
 pub fn float_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
+    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         i64::MIN
     } else {
         f as i64

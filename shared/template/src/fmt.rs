@@ -251,9 +251,7 @@ fn fmt_f(neg: bool, digs: &Digits, prec: i64) -> String {
     if digs.dp > 0 {
         let m = digs.nd().min(digs.dp);
         out.extend_from_slice(&digs.d[..m as usize]);
-        for _ in m..digs.dp {
-            out.push(b'0');
-        }
+        out.extend(std::iter::repeat_n(b'0', (digs.dp - m) as usize));
     } else {
         out.push(b'0');
     }
@@ -521,9 +519,8 @@ impl Printer {
         }
         digits.push(UDIGITS[v as usize]);
         prec -= 1;
-        while prec > 0 {
-            digits.push(b'0');
-            prec -= 1;
+        if prec > 0 {
+            digits.extend(std::iter::repeat_n(b'0', prec as usize));
         }
         digits.extend_from_slice(b"+U");
         digits.reverse();
@@ -573,11 +570,7 @@ impl Printer {
         if self.f.sharp {
             match base {
                 2 => out.extend_from_slice(b"b0"),
-                8 => {
-                    if out.last() != Some(&b'0') {
-                        out.push(b'0');
-                    }
-                }
+                8 if out.last() != Some(&b'0') => out.push(b'0'),
                 16 => {
                     out.push(digits[16]);
                     out.push(b'0');
