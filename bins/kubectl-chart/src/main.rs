@@ -139,7 +139,14 @@ fn release_name(a: &TemplateArgs) -> Result<(String, String), String> {
 fn run_template(a: TemplateArgs) -> Result<(), (String, bool)> {
     let plain = |e: String| (e, false);
     let (name, chart_ref) = release_name(&a).map_err(plain)?;
-    kubehelm::render::validate_release_name(&name).map_err(|e| (format!("release name {name:?}: {e}"), false))?;
+    if let Err(e) = kubehelm::render::validate_release_name(&name) {
+        let inner = format!("release name {}: {e}", kubehelm::render::funcs::go_quote(&name));
+        eprintln!(
+            "level=ERROR msg=\"release name check failed\" error={}",
+            kubehelm::render::funcs::go_quote(&inner)
+        );
+        return Err((format!("release name check failed: {inner}"), false));
+    }
     let user_values = kubehelm::values::merge_values(&a.values.options()).map_err(|e| plain(e.to_string()))?;
     let chart = chart::load(std::path::Path::new(&chart_ref)).map_err(|e| plain(e.to_string()))?;
     pipeline::check_installable(&chart).map_err(|e| plain(e.message))?;
