@@ -190,6 +190,29 @@ enum Ctrl {
 
 type Flow<T> = Result<T, Ctrl>;
 
+/// The fixed parameters of a callee, without copying them.
+#[derive(Clone, Copy)]
+enum Params<'a> {
+    Typed(&'a [ArgType]),
+    Reflect(&'static [Param]),
+}
+
+impl Params<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Params::Typed(p) => p.len(),
+            Params::Reflect(p) => p.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Param {
+        match self {
+            Params::Typed(p) => p.get(i).map(|&t| Param::Typed(t)).unwrap_or(Param::Untyped),
+            Params::Reflect(p) => p.get(i).copied().unwrap_or(Param::Untyped),
+        }
+    }
+}
+
 /// What a command calls.
 #[derive(Clone, Copy)]
 enum Callee<'a> {
@@ -477,11 +500,14 @@ impl<'a> State<'a> {
     fn eval_pipeline(&mut self, dot: &Slot, pipe: &'a PipeNode) -> Flow<Value> {
         self.at(NodeRef::Pipe(pipe));
         let mut value: Option<Value> = None;
-        for cmd in &pipe.cmds {
-            let v = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.eval_command(dot, cmd, value.take()))?;
-            // A nil interface{} result is no value at all (Go strips the interface after each command).
-            value = Some(if let Value::Nil = v { Value::Invalid } else { v });
-        }
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            for cmd in &pipe.cmds {
+                let v = self.eval_command(dot, cmd, value.take())?;
+                // A nil interface{} result is no value at all (Go strips the interface after each command).
+                value = Some(if let Value::Nil = v { Value::Invalid } else { v });
+            }
+            Ok::<(), Ctrl>(())
+        })?;
         let value = value.unwrap_or(Value::Invalid);
         for var in &pipe.decl {
             if pipe.is_assign {
@@ -734,15 +760,13 @@ impl<'a> State<'a> {
         final_: Option<Value>,
     ) -> Flow<Value> {
         let rest: &'a [Arg] = if args.is_empty() { args } else { &args[1..] };
-        let (fixed, variadic): (Vec<Param>, Option<Param>) = match callee {
-            Callee::User(f) => (
-                f.sig.params.iter().map(|&t| Param::Typed(t)).collect(),
-                f.sig.variadic.map(Param::Typed),
-            ),
-            Callee::Builtin(b) => {
-                let (fx, va) = builtins::signature(b);
-                (fx.to_vec(), va)
-            }
+        let fixed = match callee {
+            Callee::User(f) => Params::Typed(&f.sig.params),
+            Callee::Builtin(b) => Params::Reflect(builtins::signature(b).0),
+        };
+        let variadic = match callee {
+            Callee::User(f) => f.sig.variadic.map(Param::Typed),
+            Callee::Builtin(b) => builtins::signature(b).1,
         };
         let num_in = rest.len() + usize::from(final_.is_some());
         let mut num_fixed = rest.len();
@@ -798,7 +822,7 @@ impl<'a> State<'a> {
         }
         let mut i = 0;
         while i < num_fixed && i < rest.len() {
-            argv.push(self.eval_arg(dot, fixed[i], &rest[i])?);
+            argv.push(self.eval_arg(dot, fixed.get(i), &rest[i])?);
             i += 1;
         }
         if let Some(va) = variadic {
@@ -811,12 +835,12 @@ impl<'a> State<'a> {
             let t = match variadic {
                 Some(va) => {
                     if num_in - 1 < num_fixed {
-                        fixed[num_in - 1]
+                        fixed.get(num_in - 1)
                     } else {
                         va
                     }
                 }
-                None => *fixed.last().unwrap_or(&Param::Untyped),
+                None => fixed.get(fixed.len().wrapping_sub(1)),
             };
             argv.push(self.validate_type(f, t)?);
         }
