@@ -7,11 +7,11 @@ use std::rc::Rc;
 
 use crate::builtins::{self, Builtin, Param};
 use crate::error::{Error, ErrorKind};
-use crate::func::{ArgType, FuncMap, Function, Runtime};
+use crate::func::{ArgType, FuncMap, Function, Runtime, Signature};
 use crate::node::*;
 use crate::parse;
 use crate::quote::go_quote;
-use crate::value::Value;
+use crate::value::{Object, Value};
 
 /// Go's `maxExecDepth`: nesting of `{{template}}` calls.
 pub const MAX_EXEC_DEPTH: usize = 100_000;
@@ -215,9 +215,11 @@ impl Params<'_> {
 
 /// What a command calls.
 #[derive(Clone, Copy)]
-enum Callee<'a> {
-    User(&'a Function),
+enum Callee<'c> {
+    User(&'c Function),
     Builtin(Builtin),
+    /// A method of an object that declares its Go signature.
+    Method(&'c dyn Object, &'c Signature),
 }
 
 struct State<'a> {
@@ -710,6 +712,10 @@ impl<'a> State<'a> {
             }
             Value::Object(o) => {
                 let o = o.clone();
+                if let Some(sig) = o.method_signature(name) {
+                    let v = self.eval_call(dot, Callee::Method(o.as_ref(), &sig), node, name, args, final_)?;
+                    return Ok(Slot::plain(v));
+                }
                 if o.has_method(name) {
                     let rest = if args.is_empty() { args } else { &args[1..] };
                     let mut argv = Vec::with_capacity(rest.len() + 1);
@@ -750,10 +756,11 @@ impl<'a> State<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn eval_call(
         &mut self,
         dot: &Slot,
-        callee: Callee<'a>,
+        callee: Callee<'_>,
         node: NodeRef<'a>,
         name: &'a str,
         args: &'a [Arg],
@@ -762,10 +769,12 @@ impl<'a> State<'a> {
         let rest: &'a [Arg] = if args.is_empty() { args } else { &args[1..] };
         let fixed = match callee {
             Callee::User(f) => Params::Typed(&f.sig.params),
+            Callee::Method(_, sig) => Params::Typed(&sig.params),
             Callee::Builtin(b) => Params::Reflect(builtins::signature(b).0),
         };
         let variadic = match callee {
             Callee::User(f) => f.sig.variadic.map(Param::Typed),
+            Callee::Method(_, sig) => sig.variadic.map(Param::Typed),
             Callee::Builtin(b) => builtins::signature(b).1,
         };
         let num_in = rest.len() + usize::from(final_.is_some());
@@ -847,6 +856,9 @@ impl<'a> State<'a> {
 
         let result = match callee {
             Callee::User(f) => (f.body)(self, &argv),
+            Callee::Method(o, _) => {
+                o.call_method(name, &argv).unwrap_or_else(|| Err(format!("method {name} is not callable")))
+            }
             Callee::Builtin(Builtin::Call) => {
                 let callee_name = match rest.first() {
                     Some(a) => a.to_template_string(),
@@ -994,6 +1006,11 @@ impl<'a> State<'a> {
             Value::Int(i) | Value::Int64(i) => {
                 use std::fmt::Write;
                 let _ = write!(self.out, "{i}");
+            }
+            // Go prints a pointer's target: a non-Stringer `*T` shows as `{…}`, not `&{…}`.
+            Value::Object(o) if o.kind() == "ptr" => {
+                let d = o.display();
+                self.out.push_str(d.strip_prefix('&').unwrap_or(&d));
             }
             Value::Object(o) => self.out.push_str(&o.display()),
             other => self.out.push_str(&crate::fmt::display(other)),

@@ -60,6 +60,13 @@ pub trait Object {
     fn has_method(&self, _name: &str) -> bool {
         false
     }
+    /// The Go signature of method `name`, when the object declares it: the executor then checks the
+    /// number and types of arguments exactly as Go does (`wrong number of args for Get: want 1 got 0`,
+    /// `wrong type for value; expected string; got int`) before `call_method`. Without it, arguments are
+    /// passed as `interface{}` and the method checks them itself.
+    fn method_signature(&self, _name: &str) -> Option<crate::func::Signature> {
+        None
+    }
     /// The text `{{ . }}` prints: `String()` for Stringers, else Go's `%v` of the struct.
     fn display(&self) -> String;
     /// Map or slice view, for named map/slice types (Helm's `Files`, `chartutil.Values`, `VersionSet`):

@@ -31,6 +31,14 @@ impl Object for TestObj {
     fn has_method(&self, name: &str) -> bool {
         matches!(name, "Get" | "Hello" | "Fail" | "Join")
     }
+    fn method_signature(&self, name: &str) -> Option<Signature> {
+        Some(match name {
+            "Get" => Signature::new(&[ArgType::String]),
+            "Join" => Signature::new(&[ArgType::String, ArgType::Int]),
+            "Hello" | "Fail" => Signature::new(&[]),
+            _ => return None,
+        })
+    }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         Some(match (name, args) {
             ("Get", [Value::String(s)]) => Ok(Value::string(format!("got:{s}"))),
