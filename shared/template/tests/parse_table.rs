@@ -19,7 +19,12 @@ struct Case {
 
 #[test]
 fn parse_cases_match_go() {
-    let cases: Vec<Case> = serde_json::from_str(include_str!("data/parse_cases.json")).unwrap();
+    // GOTEMPLATE_PARSE_CASES=file runs another case file of the same format (e.g. fresh oracle output).
+    let text = match std::env::var("GOTEMPLATE_PARSE_CASES") {
+        Ok(path) => std::fs::read_to_string(path).unwrap(),
+        Err(_) => include_str!("data/parse_cases.json").to_string(),
+    };
+    let cases: Vec<Case> = serde_json::from_str(&text).unwrap();
     assert!(cases.len() > 90);
     let mut failures = Vec::new();
     for c in &cases {
@@ -37,5 +42,6 @@ fn parse_cases_match_go() {
             failures.push(format!("{:?}\n   want {:?} / {:?}\n   got  {:?}", c.t, c.trees, c.err, got));
         }
     }
-    assert!(failures.is_empty(), "{} of {} parses differ from Go:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    failures.truncate(40);
+    assert!(failures.is_empty(), "parses differ from Go (first 40):\n{}", failures.join("\n"));
 }
