@@ -194,14 +194,13 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
     for arg in rest {
         let b = unbox(arg);
         let k2 = basic_kind(b);
-        let truth;
-        if k1 != k2 {
+        let truth = if k1 != k2 {
             if !matches!(a, Value::Invalid) && !matches!(b, Value::Invalid) {
                 return Err(format!("incompatible types for comparison: {} and {}", a.type_name(), b.type_name()));
             }
-            truth = false;
+            false
         } else {
-            truth = match (a, b) {
+            match (a, b) {
                 (Value::Bool(x), Value::Bool(y)) => x == y,
                 (Value::Float(x), Value::Float(y)) => x == y,
                 (Value::String(x), Value::String(y)) => x == y,
@@ -233,8 +232,8 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
                         }
                     }
                 }
-            };
-        }
+            }
+        };
         if truth {
             return Ok(true);
         }

@@ -51,7 +51,7 @@ struct Parser<'a, 'f> {
     st: TreeState,
 }
 
-type PResult<T> = Result<T, Error>;
+type PResult<T> = Result<T, Box<Error>>;
 
 fn eof_item<'a>() -> Item<'a> {
     Item { typ: ItemType::Eof, pos: 0, val: Cow::Borrowed(""), line: 0 }
@@ -72,8 +72,8 @@ pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> 
         tree_set: HashMap::new(),
         st: TreeState { name: name.to_string(), vars: vec!["$".into()], action_line: 0, range_depth: 0, stack_depth: 0 },
     };
-    let root = p.parse_top()?;
-    p.add(root)?;
+    let root = p.parse_top().map_err(|e| *e)?;
+    p.add(root).map_err(|e| *e)?;
     Ok(p.tree_set)
 }
 
@@ -133,8 +133,8 @@ impl<'a> Parser<'a, '_> {
         t
     }
 
-    fn errorf(&self, msg: impl Into<String>) -> Error {
-        Error::parse(&self.parse_name, self.token[0].line, msg.into())
+    fn errorf(&self, msg: impl Into<String>) -> Box<Error> {
+        Box::new(Error::parse(&self.parse_name, self.token[0].line, msg.into()))
     }
 
     fn expect(&mut self, expected: ItemType, context: &str) -> PResult<Item<'a>> {
@@ -153,7 +153,7 @@ impl<'a> Parser<'a, '_> {
         Ok(token)
     }
 
-    fn unexpected(&self, token: &Item<'a>, context: &str) -> Error {
+    fn unexpected(&self, token: &Item<'a>, context: &str) -> Box<Error> {
         if token.typ == ItemType::Error {
             let mut extra = String::new();
             if self.st.action_line != 0 && self.st.action_line != token.line {
@@ -623,11 +623,11 @@ fn new_number(pos: usize, text: &str, typ: ItemType) -> Result<NumberNode, Strin
         }
         n.is_float = true;
         n.float64 = f;
-        if (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&f) && (f as i64) as f64 == f {
+        if (i64::MIN as f64..i64::MAX as f64).contains(&f) && (f as i64) as f64 == f {
             n.is_int = true;
             n.int64 = f as i64;
         }
-        if (0.0..1.844_674_407_370_955_2e19).contains(&f) && (f as u64) as f64 == f {
+        if (0.0..u64::MAX as f64).contains(&f) && (f as u64) as f64 == f {
             n.is_uint = true;
             n.uint64 = f as u64;
         }
@@ -648,7 +648,7 @@ fn underscore_ok(s: &str) -> bool {
     if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
         i = 2;
         saw = b'0';
-        hex = b[1].to_ascii_lowercase() == b'x';
+        hex = b[1].eq_ignore_ascii_case(&b'x');
     }
     while i < b.len() {
         let c = b[i];
@@ -679,13 +679,13 @@ fn go_parse_uint(s0: &str) -> Option<u64> {
     let mut base: u32 = 10;
     let base0 = true;
     if s[0] == b'0' {
-        if s.len() >= 3 && s[1].to_ascii_lowercase() == b'b' {
+        if s.len() >= 3 && s[1].eq_ignore_ascii_case(&b'b') {
             base = 2;
             s = &s[2..];
-        } else if s.len() >= 3 && s[1].to_ascii_lowercase() == b'o' {
+        } else if s.len() >= 3 && s[1].eq_ignore_ascii_case(&b'o') {
             base = 8;
             s = &s[2..];
-        } else if s.len() >= 3 && s[1].to_ascii_lowercase() == b'x' {
+        } else if s.len() >= 3 && s[1].eq_ignore_ascii_case(&b'x') {
             base = 16;
             s = &s[2..];
         } else {
