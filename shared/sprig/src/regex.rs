@@ -101,6 +101,11 @@ fn translate(p: &str) -> Result<String, String> {
                         out.push_str(&format!("[{body}]"));
                     }
                     i += 2;
+                    // In Go a `-` right after a class escape inside a class is a literal, never a range.
+                    if in_class && chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|c| *c != ']') {
+                        out.push_str("\\-");
+                        i += 1;
+                    }
                 }
                 'b' | 'B' if !in_class => {
                     out.push_str(&format!("(?-u:\\{n})"));
@@ -436,4 +441,17 @@ fn quote_meta(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod class_dash_tests {
+    #[test]
+    fn dash_after_class_escape_is_literal() {
+        // redis-ha's `^[\w-\.]+$`: Go reads `-` literally after `\w`.
+        let re = super::compile(r"^[\w-\.]+$").unwrap();
+        assert!(re.is_match("my-master.1"));
+        assert!(!re.is_match("a b"));
+        let re = super::compile(r"[\d-z]+").unwrap();
+        assert_eq!(re.find("x-9z").map(|m| m.as_str()), Some("-9z"));
+    }
 }
