@@ -5,6 +5,9 @@ pub mod chart;
 // The renderer compiles once the template engine and values modules it builds on are in place.
 #[cfg(feature = "render")]
 pub mod render;
+// Lint renders the chart, so it comes with the renderer.
+#[cfg(feature = "render")]
+pub mod lint;
 pub mod values;
 
 pub use gotemplate as template;

@@ -1,5 +1,8 @@
 //! `kubectl chart`: argument parsing and output only; the work happens in the kubehelm library.
 
+mod lint;
+mod show;
+
 use clap::{Args, Parser, Subcommand};
 use kubehelm::chart;
 use kubehelm::render::pipeline::{self, RenderOptions, TemplatePrint};
@@ -19,6 +22,10 @@ struct Cli {
 enum Command {
     /// Render chart templates locally and print the manifests, as `helm template` does.
     Template(TemplateArgs),
+    /// Show information about a chart, as `helm show` does.
+    Show(show::ShowArgs),
+    /// Examine charts for possible issues, as `helm lint` does.
+    Lint(lint::LintArgs),
 }
 
 /// The values flags Helm shares between install, upgrade, template and lint.
@@ -202,6 +209,8 @@ fn main() -> ExitCode {
     // Deeply nested templates recurse deeply; give the renderer room.
     let worker = std::thread::Builder::new().stack_size(512 << 20).spawn(move || match cli.command {
         Command::Template(a) => run_template(a),
+        Command::Show(a) => show::run(a),
+        Command::Lint(a) => lint::run(a),
     });
     let result = match worker.map(|h| h.join()) {
         Ok(Ok(r)) => r,

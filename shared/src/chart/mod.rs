@@ -4,10 +4,12 @@
 //! `pkg/ignore` (.helmignore). Errors print Helm's exact texts.
 
 mod archive;
+pub mod chartfile;
 pub mod ignore;
 mod load;
 mod metadata;
 pub(crate) mod semver_shim;
+pub mod show;
 
 pub use archive::{load_archive_files, BufferedFile, MAX_DECOMPRESSED_CHART_SIZE, MAX_DECOMPRESSED_FILE_SIZE};
 pub use load::{load, load_archive, load_dir, load_file, load_files, load_values, merge_maps};

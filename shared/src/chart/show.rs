@@ -23,44 +23,45 @@ pub fn chart_yaml(chart: &Chart) -> String {
     }
 }
 
-/// The whole output of `helm show <format>` for a loaded chart (Helm's `Show.Run`).
-pub fn show(chart: &Chart, format: ShowFormat) -> String {
+/// The whole output of `helm show <format>` for a loaded chart (Helm's `Show.Run`). Bytes, because
+/// files are printed exactly as they are, valid UTF-8 or not.
+pub fn show(chart: &Chart, format: ShowFormat) -> Vec<u8> {
     let all = format == ShowFormat::All;
-    let mut out = String::new();
+    let mut out = Vec::new();
     if all || format == ShowFormat::Chart {
-        out.push_str(&chart_yaml(chart));
-        out.push('\n');
+        out.extend_from_slice(chart_yaml(chart).as_bytes());
+        out.push(b'\n');
     }
     if all || format == ShowFormat::Values {
         // Helm prints values only when the chart has a values.yaml (its Values map is nil otherwise),
         // and then the file exactly as it was read.
         let files: Vec<&File> = chart.raw.iter().filter(|f| f.name == "values.yaml").collect();
-        if chart.raw_values.is_some() || !files.is_empty() {
+        if !files.is_empty() {
             if all {
-                out.push_str("---\n");
+                out.extend_from_slice(b"---\n");
             }
             for f in files {
-                out.push_str(&String::from_utf8_lossy(&f.data));
-                out.push('\n');
+                out.extend_from_slice(&f.data);
+                out.push(b'\n');
             }
         }
     }
     if all || format == ShowFormat::Readme {
         if let Some(readme) = find_readme(&chart.files) {
             if all {
-                out.push_str("---\n");
+                out.extend_from_slice(b"---\n");
             }
-            out.push_str(&String::from_utf8_lossy(&readme.data));
-            out.push('\n');
+            out.extend_from_slice(&readme.data);
+            out.push(b'\n');
         }
     }
     if all || format == ShowFormat::Crds {
         for (_, f) in chart.crd_files() {
             if !f.data.starts_with(b"---") {
-                out.push_str("---\n");
+                out.extend_from_slice(b"---\n");
             }
-            out.push_str(&String::from_utf8_lossy(&f.data));
-            out.push('\n');
+            out.extend_from_slice(&f.data);
+            out.push(b'\n');
         }
     }
     out
@@ -105,7 +106,6 @@ mod tests {
     #[test]
     fn values_crds_and_readme_sections() {
         let chart = Chart {
-            raw_values: Some(b"a: 1\n".to_vec()),
             raw: vec![file("Chart.yaml", "name: x\n"), file("values.yaml", "a: 1\n")],
             files: vec![
                 file("README.md", "# Hi"),
@@ -114,10 +114,10 @@ mod tests {
             ],
             ..Default::default()
         };
-        assert_eq!(show(&chart, ShowFormat::Values), "a: 1\n\n");
-        assert_eq!(show(&chart, ShowFormat::Readme), "# Hi\n");
-        assert_eq!(show(&chart, ShowFormat::Crds), "---\nkind: A\n\n---\nkind: B\n\n");
+        assert_eq!(show(&chart, ShowFormat::Values), b"a: 1\n\n");
+        assert_eq!(show(&chart, ShowFormat::Readme), b"# Hi\n");
+        assert_eq!(show(&chart, ShowFormat::Crds), b"---\nkind: A\n\n---\nkind: B\n\n");
         let no_values = Chart::default();
-        assert_eq!(show(&no_values, ShowFormat::Values), "");
+        assert_eq!(show(&no_values, ShowFormat::Values), b"");
     }
 }
