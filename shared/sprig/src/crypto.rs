@@ -77,21 +77,22 @@ pub fn register(map: &mut FuncMap) {
 
     // Random values.
     add("randAlphaNum", &[Int], |a| {
-        Ok(Value::string(random_string(int(a, 0), RandClass::AlphaNum)))
+        random_string(int(a, 0), RandClass::AlphaNum).map(Value::string)
     });
     add("randAlpha", &[Int], |a| {
-        Ok(Value::string(random_string(int(a, 0), RandClass::Alpha)))
+        random_string(int(a, 0), RandClass::Alpha).map(Value::string)
     });
     add("randNumeric", &[Int], |a| {
-        Ok(Value::string(random_string(int(a, 0), RandClass::Numeric)))
+        random_string(int(a, 0), RandClass::Numeric).map(Value::string)
     });
     add("randAscii", &[Int], |a| {
-        Ok(Value::string(random_string(int(a, 0), RandClass::Ascii)))
+        random_string(int(a, 0), RandClass::Ascii).map(Value::string)
     });
     add("randBytes", &[Int], |a| {
-        let n =
-            usize::try_from(int(a, 0)).map_err(|_| "runtime error: makeslice: len out of range")?;
-        let mut buf = vec![0u8; n];
+        let n = usize::try_from(int(a, 0)).map_err(|_| MAKESLICE)?;
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(n).map_err(|_| MAKESLICE)?;
+        buf.resize(n, 0);
         OsRng.try_fill_bytes(&mut buf).map_err(|e| e.to_string())?;
         Ok(Value::string(gotemplate::value::base64_std(&buf)))
     });
@@ -158,6 +159,9 @@ pub fn register(map: &mut FuncMap) {
         Ok(Value::Bool(c.check(&v)))
     });
 }
+
+/// Go's runtime panic for an impossible slice length, which text/template reports as the call's error.
+const MAKESLICE: &str = "runtime error: makeslice: len out of range";
 
 fn arg(a: &[Value], i: usize) -> &Value {
     const NIL: &Value = &Value::Nil;
@@ -389,7 +393,11 @@ enum RandClass {
 /// goutils' `CryptoRandom*`: `count` characters drawn uniformly from the class (Alpha: A–Z a–z,
 /// AlphaNum: plus 0–9, Numeric: 0–9, Ascii: code points 32–126). A negative count gives "" as in
 /// Sprig, which drops goutils' error.
-fn random_string(count: i64, class: RandClass) -> String {
+fn random_string(count: i64, class: RandClass) -> Result<String, String> {
+    // goutils allocates `make([]rune, count)` first; Go refuses lengths beyond its allocation limit.
+    if count > 1 << 46 {
+        return Err(MAKESLICE.into());
+    }
     const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     const DIGITS: &[u8] = b"0123456789";
@@ -403,7 +411,7 @@ fn random_string(count: i64, class: RandClass) -> String {
         };
         out.push(c as char);
     }
-    out
+    Ok(out)
 }
 
 /// google/uuid `New().String()`: a random (version 4, RFC 4122 variant) UUID in lower-case hex.

@@ -298,7 +298,7 @@ fn semver_functions() {
     assert_eq!(o.to_json(), Some(serde_json::json!("1.2.3-rc.1+b")));
     let other = call("semver", &[v("1.3.0")]).unwrap();
     assert!(matches!(
-        o.call_method("Compare", &[other.clone()]),
+        o.call_method("Compare", std::slice::from_ref(&other)),
         Some(Ok(Value::Int(-1)))
     ));
     assert!(matches!(
@@ -761,4 +761,111 @@ fn rsa_certificates_have_go_shape() {
     )
     .unwrap();
     assert!(Parsed::new(&field(&leaf, "Cert")).ext(AKID).is_some());
+}
+
+/// Writes fresh outputs for a Go cross-check (`SPRIG_DUMP=/dir cargo test --release -p gosprig
+/// dump_for_go -- --ignored`); the Go side parses keys and certificates and checks signatures.
+#[test]
+#[ignore = "writes files for the external Go cross-check"]
+fn dump_for_go() {
+    let Ok(dir) = std::env::var("SPRIG_DUMP") else {
+        return;
+    };
+    let put = |name: &str, s: &str| std::fs::write(format!("{dir}/{name}"), s).unwrap();
+    let ca = call("genCA", &[v("my-ca"), Value::Int(365)]).unwrap();
+    put("ca.crt", &field(&ca, "Cert"));
+    put("ca.key", &field(&ca, "Key"));
+    let leaf = call(
+        "genSignedCert",
+        &[
+            v("foo.com"),
+            list(&["10.0.0.1", "::1", "::ffff:1.2.3.4"]),
+            list(&["a.foo.com"]),
+            Value::Int(365),
+            ca.clone(),
+        ],
+    )
+    .unwrap();
+    put("leaf.crt", &field(&leaf, "Cert"));
+    put("leaf.key", &field(&leaf, "Key"));
+    for kind in ["rsa", "ecdsa", "ed25519", "dsa"] {
+        let key = text("genPrivateKey", &[v(kind)]);
+        put(&format!("{kind}.key"), &key);
+        if kind != "dsa" {
+            let c = call(
+                "genSelfSignedCertWithKey",
+                &[
+                    v("*.x.com"),
+                    list(&["127.0.0.1"]),
+                    list(&["*.x.com"]),
+                    Value::Int(10),
+                    v(&key),
+                ],
+            )
+            .unwrap();
+            put(&format!("{kind}.crt"), &field(&c, "Cert"));
+            let c = call(
+                "genSignedCertWithKey",
+                &[
+                    v("leaf"),
+                    Value::Nil,
+                    Value::Nil,
+                    Value::Int(10),
+                    ca.clone(),
+                    v(&key),
+                ],
+            )
+            .unwrap();
+            put(&format!("{kind}-signed.crt"), &field(&c, "Cert"));
+        }
+    }
+    put(
+        "aes.txt",
+        &text("encryptAES", &[v("secretkey"), v("plaintext ünïcode")]),
+    );
+    put("bcrypt.txt", &text("htpasswd", &[v("admin"), v("pw")]));
+}
+
+#[test]
+fn impossible_lengths_fail_like_go() {
+    for name in [
+        "randAlpha",
+        "randAlphaNum",
+        "randNumeric",
+        "randAscii",
+        "randBytes",
+    ] {
+        assert_eq!(
+            err(name, &[Value::Int(i64::MAX)]),
+            "runtime error: makeslice: len out of range",
+            "{name}"
+        );
+    }
+}
+
+/// The functions through the template engine, against Go text/template + Sprig v3.3.0 output for the
+/// same templates (random outputs are measured with `len`/`splitList` in the templates themselves).
+#[test]
+fn templates_match_go() {
+    let mut failures = Vec::new();
+    let rows = include_str!("testdata/go_templates.jsonl");
+    for line in rows.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let tpl = row["tpl"].as_str().unwrap();
+        let mut set = gotemplate::Templates::new(crate::funcs());
+        let got = match set.add("t", tpl) {
+            Err(e) => Err(e.to_string()),
+            Ok(()) => set
+                .execute("t", &Value::empty_map())
+                .map_err(|e| e.to_string()),
+        };
+        let want = match row.get("err").and_then(|e| e.as_str()) {
+            Some(e) => Err(e.to_string()),
+            None => Ok(row["out"].as_str().unwrap_or("").to_string()),
+        };
+        if got != want {
+            failures.push(format!("{tpl}\n    got  {got:?}\n    want {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
