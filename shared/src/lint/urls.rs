@@ -54,43 +54,20 @@ pub fn is_email(s: &str) -> bool {
     email_regex().is_match(s)
 }
 
-// Go's regexp classes are ASCII-only; these stand in for \d and \S.
-const D: &str = "[0-9]";
-const NS: &str = r"[^\t\n\f\r ]";
+/// govalidator's `Email` pattern (Go's ASCII `\d` spelled out).
+const EMAIL_PATTERN: &str = r#"^(((([a-zA-Z]|[0-9]|[!#\$%&'\*\+\-\/=\?\^_`{\|}~]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])+(\.([a-zA-Z]|[0-9]|[!#\$%&'\*\+\-\/=\?\^_`{\|}~]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])+)*)|((\x22)((((\x20|\x09)*(\x0d\x0a))?(\x20|\x09)+)?(([\x01-\x08\x0b\x0c\x0e-\x1f\x7f]|\x21|[\x23-\x5b]|[\x5d-\x7e]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])|(\([\x01-\x09\x0b\x0c\x0d-\x7f]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}]))))*(((\x20|\x09)*(\x0d\x0a))?(\x20|\x09)+)?(\x22)))@((([a-zA-Z]|[0-9]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])|(([a-zA-Z]|[0-9]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])([a-zA-Z]|[0-9]|-|\.|_|~|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])*([a-zA-Z]|[0-9]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])))\.)+(([a-zA-Z]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])|(([a-zA-Z]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])([a-zA-Z]|[0-9]|-|_|~|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])*([a-zA-Z]|[\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}])))\.?$"#;
+
+/// govalidator's `URL` pattern, assembled as in patterns.go (Go's ASCII `\d`, `\s`, `\S` spelled out).
+const URL_PATTERN: &str = r#"^((ftp|tcp|udp|wss?|https?):\/\/)?([^\t\n\f\r ]+(:[^\t\n\f\r ]*)?@)?((([1-9][0-9]?|1[0-9][0-9]|2[01][0-9]|22[0-3]|24[0-9]|25[0-5])(\.([0-9]{1,2}|1[0-9][0-9]|2[0-4][0-9]|25[0-5])){2}(?:\.([0-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))|(\[(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))\])|(([a-zA-Z0-9]([a-zA-Z0-9-_]+)?[a-zA-Z0-9]([-\.][a-zA-Z0-9]+)*)|(((www\.)|([a-zA-Z0-9]+([-_\.]?[a-zA-Z0-9])*[a-zA-Z0-9]\.[a-zA-Z0-9]+))?))?(([a-zA-Z\x{00a1}-\x{ffff}0-9]+-?-?)*[a-zA-Z\x{00a1}-\x{ffff}0-9]+)(?:\.([a-zA-Z\x{00a1}-\x{ffff}]{1,}))?))\.?(:([0-9]{1,5}))?((\/|\?|#)[^\t\n\f\r ]*)?$"#;
 
 fn url_regex() -> &'static Regex {
     static RX: OnceLock<Regex> = OnceLock::new();
-    RX.get_or_init(|| {
-        let ip = r"(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))";
-        let schema = r"((ftp|tcp|udp|wss?|https?):\/\/)";
-        let username = format!(r"({NS}+(:{NS}*)?@)");
-        let path = format!(r"((\/|\?|#){NS}*)");
-        let port = format!(r"(:({D}{{1,5}}))");
-        let urlip = format!(r"([1-9]{D}?|1{D}{D}|2[01]{D}|22[0-3]|24{D}|25[0-5])(\.({D}{{1,2}}|1{D}{D}|2[0-4]{D}|25[0-5])){{2}}(?:\.([0-9]{D}?|1{D}{D}|2[0-4]{D}|25[0-5]))");
-        let sub = r"((www\.)|([a-zA-Z0-9]+([-_\.]?[a-zA-Z0-9])*[a-zA-Z0-9]\.[a-zA-Z0-9]+))";
-        let full = format!(
-            r"^{schema}?{username}?(({urlip}|(\[{ip}\])|(([a-zA-Z0-9]([a-zA-Z0-9-_]+)?[a-zA-Z0-9]([-\.][a-zA-Z0-9]+)*)|({sub}?))?(([a-zA-Z\x{{00a1}}-\x{{ffff}}0-9]+-?-?)*[a-zA-Z\x{{00a1}}-\x{{ffff}}0-9]+)(?:\.([a-zA-Z\x{{00a1}}-\x{{ffff}}]{{1,}}))?))\.?{port}?{path}?$"
-        );
-        Regex::new(&full).unwrap_or_else(|_| Regex::new("^$").expect("empty regex"))
-    })
+    RX.get_or_init(|| Regex::new(URL_PATTERN).unwrap_or_else(|_| Regex::new("^$").expect("empty regex")))
 }
 
 fn email_regex() -> &'static Regex {
     static RX: OnceLock<Regex> = OnceLock::new();
-    RX.get_or_init(|| {
-        let u = r"\x{00A0}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFEF}";
-        let local_char = format!(r"([a-zA-Z]|{D}|[!#\$%&'\*\+\-\/=\?\^_`{{\|}}~]|[{u}])");
-        let quoted = format!(
-            r#"((\x22)((((\x20|\x09)*(\x0d\x0a))?(\x20|\x09)+)?(([\x01-\x08\x0b\x0c\x0e-\x1f\x7f]|\x21|[\x23-\x5b]|[\x5d-\x7e]|[{u}])|(\([\x01-\x09\x0b\x0c\x0d-\x7f]|[{u}]))))*(((\x20|\x09)*(\x0d\x0a))?(\x20|\x09)+)?(\x22))"#
-        );
-        let local = format!(r"(({local_char}+(\.{local_char}+)*)|{quoted})");
-        let dom_label = format!(
-            r"(([a-zA-Z]|{D}|[{u}])|(([a-zA-Z]|{D}|[{u}])([a-zA-Z]|{D}|-|\.|_|~|[{u}])*([a-zA-Z]|{D}|[{u}])))"
-        );
-        let tld = format!(r"(([a-zA-Z]|[{u}])|(([a-zA-Z]|[{u}])([a-zA-Z]|{D}|-|_|~|[{u}])*([a-zA-Z]|[{u}])))");
-        let full = format!(r"^({local}@({dom_label}\.)+{tld}\.?)$");
-        Regex::new(&full).unwrap_or_else(|_| Regex::new("^$").expect("empty regex"))
-    })
+    RX.get_or_init(|| Regex::new(EMAIL_PATTERN).unwrap_or_else(|_| Regex::new("^$").expect("empty regex")))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -335,5 +312,12 @@ mod tests {
         assert!(is_email("maintainer@example.com"));
         assert!(!is_email("maintainer"));
         assert!(!is_email("a@b"));
+        assert!(is_email("helm@example.com"));
+    }
+
+    #[test]
+    fn patterns_compile() {
+        assert!(Regex::new(URL_PATTERN).is_ok());
+        assert!(Regex::new(EMAIL_PATTERN).is_ok());
     }
 }
