@@ -9,6 +9,7 @@ pub mod ignore;
 mod load;
 mod metadata;
 pub(crate) mod semver_shim;
+pub mod save;
 pub mod show;
 
 pub use archive::{load_archive_files, BufferedFile, MAX_DECOMPRESSED_CHART_SIZE, MAX_DECOMPRESSED_FILE_SIZE};

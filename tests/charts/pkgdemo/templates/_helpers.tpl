@@ -1,0 +1,1 @@
+{{- define "pkgdemo.name" -}}{{ .Chart.Name }}{{- end -}}

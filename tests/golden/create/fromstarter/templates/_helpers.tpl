@@ -1,0 +1,1 @@
+{{- define "fromstarter.fullname" -}}{{ .Release.Name }}-{{ .Values.nameOverride }}{{- end -}}
