@@ -137,21 +137,37 @@ pub fn metadata_map(m: &Metadata, is_root: bool) -> Value {
     Value::map(map)
 }
 
+/// A template's source: borrowed from the chart when it is valid UTF-8 (the usual case).
+enum TemplateText<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl std::ops::Deref for TemplateText<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            TemplateText::Borrowed(s) => s,
+            TemplateText::Owned(s) => s,
+        }
+    }
+}
+
 /// One template file to execute, with the context it sees.
-struct Renderable {
-    text: Rc<str>,
+struct Renderable<'a> {
+    text: TemplateText<'a>,
     context: Value,
     base_path: String,
 }
 
 /// Walk the chart tree as Helm's recAllTpls does: each chart gets a context map whose `.Values` is its
 /// slice of the parent's values; returns that context (it becomes the parent's `.Subcharts.NAME`).
-fn collect_templates(
-    chart: &Chart,
+fn collect_templates<'a>(
+    chart: &'a Chart,
     full_path: &str,
     is_root: bool,
     parent: &Map,
-    out: &mut BTreeMap<String, Renderable>,
+    out: &mut BTreeMap<String, Renderable<'a>>,
 ) -> Value {
     let files: BTreeMap<String, Rc<[u8]>> =
         chart.files.iter().map(|f| (f.name.clone(), Rc::from(f.data.as_slice()))).collect();
@@ -193,7 +209,10 @@ fn collect_templates(
         out.insert(
             format!("{full_path}/{}", t.name),
             Renderable {
-                text: Rc::from(String::from_utf8_lossy(&t.data).as_ref()),
+                text: match String::from_utf8_lossy(&t.data) {
+                    std::borrow::Cow::Borrowed(s) => TemplateText::Borrowed(s),
+                    std::borrow::Cow::Owned(s) => TemplateText::Owned(s),
+                },
                 context: context.clone(),
                 base_path: format!("{full_path}/templates"),
             },
@@ -270,7 +289,8 @@ pub fn render(
         }
         match set.execute(name, &r.context) {
             Ok(out) => {
-                rendered.insert(name.clone(), out.replace("<no value>", ""));
+                let out = if out.contains("<no value>") { out.replace("<no value>", "") } else { out };
+                rendered.insert(name.clone(), out);
             }
             Err(e) => return Err(RenderError(reformat_exec_error(&e))),
         }
