@@ -9,6 +9,7 @@ pub mod ignore;
 mod load;
 mod metadata;
 pub(crate) mod semver_shim;
+pub mod create;
 pub mod save;
 pub mod show;
 
