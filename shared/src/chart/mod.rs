@@ -17,6 +17,7 @@ pub use archive::{load_archive_files, BufferedFile, MAX_DECOMPRESSED_CHART_SIZE,
 pub use load::{load, load_archive, load_dir, load_file, load_files, load_values, merge_maps};
 pub(crate) use load::go_os_error;
 pub(crate) use metadata::go_quote as metadata_quote;
+pub(crate) use metadata::decode_metadata;
 pub use metadata::{Dependency, Lock, Maintainer, Metadata};
 
 use serde_json::{Map, Value};

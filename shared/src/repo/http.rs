@@ -1,0 +1,209 @@
+//! The one HTTP stack of the library (ureq, rustls): agents configured from Helm's TLS options, and
+//! the chart repository getter (`getter.HTTPGetter`) with Helm's credential scoping.
+//!
+//! The OCI client sends its requests through [`Transport`] too, so proxies (HTTP(S)_PROXY, NO_PROXY),
+//! timeouts and TLS settings behave the same for repositories and registries.
+
+use std::time::Duration;
+
+use ureq::http;
+use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
+
+use super::url::GoUrl;
+use super::Error;
+
+/// Helm's user agent (`version.GetUserAgent`), so servers see what they see from Helm.
+pub const USER_AGENT: &str = "Helm/4.1.4";
+
+/// Helm's default HTTP timeout for getters (`getter.DefaultHTTPTimeout`, 120 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A generous cap on one response body (a large index.yaml is tens of MB).
+const MAX_BODY: u64 = 4 << 30;
+
+/// Helm's TLS client options (`--ca-file`, `--cert-file`, `--key-file`, `--insecure-skip-tls-verify`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct TlsOptions {
+    pub ca_file: String,
+    pub cert_file: String,
+    pub key_file: String,
+    pub insecure_skip_tls_verify: bool,
+}
+
+impl TlsOptions {
+    /// ureq's TLS configuration, with `tlsutil.NewTLSConfig`'s error texts. A CA file replaces the
+    /// default roots, as Go's `RootCAs` pool does.
+    pub fn to_tls_config(&self) -> Result<TlsConfig, Error> {
+        let mut b = TlsConfig::builder().disable_verification(self.insecure_skip_tls_verify);
+        if !self.cert_file.is_empty() && !self.key_file.is_empty() {
+            let cert_pem = std::fs::read(&self.cert_file).map_err(|e| {
+                Error::new(format!("unable to read cert file: {}: {}", quote(&self.cert_file), io_text(&self.cert_file, &e)))
+            })?;
+            let key_pem = std::fs::read(&self.key_file).map_err(|e| {
+                Error::new(format!("unable to read key file: {}: {}", quote(&self.key_file), io_text(&self.key_file, &e)))
+            })?;
+            let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&cert_pem)
+                .filter_map(|i| match i {
+                    Ok(PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            let key = PrivateKey::from_pem(&key_pem)
+                .map_err(|e| Error::new(format!("unable to load cert from key pair: {e}")))?;
+            if certs.is_empty() {
+                return Err(Error::new("unable to load cert from key pair: tls: failed to find any PEM data in certificate input"));
+            }
+            b = b.client_cert(Some(ClientCert::new_with_certs(&certs, key)));
+        }
+        if !self.ca_file.is_empty() {
+            let pem = std::fs::read(&self.ca_file).map_err(|e| {
+                Error::new(format!("can't read CA file: {}: {}", quote(&self.ca_file), io_text(&self.ca_file, &e)))
+            })?;
+            let roots: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+                .filter_map(|i| match i {
+                    Ok(PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if roots.is_empty() {
+                return Err(Error::new("failed to append certificates from pem block"));
+            }
+            b = b.root_certs(RootCerts::new_with_certs(&roots));
+        }
+        Ok(b.build())
+    }
+}
+
+fn quote(s: &str) -> String {
+    crate::chart::metadata_quote(s)
+}
+
+fn io_text(path: &str, e: &std::io::Error) -> String {
+    super::fsutil::os_error("open", std::path::Path::new(path), e)
+}
+
+/// A configured ureq agent. Status codes come back as responses, not errors; redirects keep the
+/// `Authorization` header only on the same host (Go's client does the same).
+#[derive(Clone)]
+pub struct Transport {
+    agent: ureq::Agent,
+}
+
+/// A response read whole.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Go's `resp.Status`: `404 Not Found`.
+    pub fn status_text(&self) -> String {
+        let reason = http::StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
+        format!("{} {}", self.status, reason).trim_end().to_string()
+    }
+}
+
+impl Transport {
+    pub fn new(tls: &TlsOptions, timeout: Option<Duration>) -> Result<Transport, Error> {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .tls_config(tls.to_tls_config()?)
+            .timeout_global(timeout)
+            .user_agent(USER_AGENT)
+            .accept_encoding("identity")
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
+            .max_redirects(10)
+            .build();
+        Ok(Transport { agent: config.new_agent() })
+    }
+
+    /// Sends one request and reads the whole body. `Err` is a transport failure, in Go's shape:
+    /// `GET "URL": reason`.
+    pub fn send(&self, method: &str, url: &str, headers: &[(&str, String)], body: Option<&[u8]>) -> Result<Reply, Error> {
+        let fail = |why: String| Error::new(format!("{} {}: {why}", go_method(method), quote(url)));
+        let mut req = http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            req = req.header(*k, v.as_str());
+        }
+        let result = match body {
+            Some(b) => req.body(b.to_vec()).map_err(|e| fail(e.to_string())).map(|r| self.agent.run(r)),
+            None => req.body(()).map_err(|e| fail(e.to_string())).map(|r| self.agent.run(r)),
+        }?;
+        let mut resp = result.map_err(|e| fail(describe(&e)))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_vec().map_err(|e| fail(describe(&e)))?;
+        Ok(Reply { status, headers, body })
+    }
+}
+
+fn go_method(m: &str) -> &str {
+    match m {
+        "GET" => "Get",
+        "POST" => "Post",
+        "PUT" => "Put",
+        "HEAD" => "Head",
+        _ => m,
+    }
+}
+
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connect: connection refused".into(),
+            _ => io.to_string(),
+        },
+        ureq::Error::HostNotFound => "no such host".into(),
+        ureq::Error::ConnectionFailed => "connect: connection refused".into(),
+        other => other.to_string(),
+    }
+}
+
+/// What Helm's `getter.Option`s carry for an HTTP download.
+#[derive(Debug, Clone, Default)]
+pub struct GetOptions {
+    /// The repository URL the credentials belong to (`getter.WithURL`).
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    /// Send the credentials to every host, not only the repository's (`pass_credentials_all`).
+    pub pass_credentials_all: bool,
+    pub tls: TlsOptions,
+    /// `Accept` header (`getter.WithAcceptHeader`).
+    pub accept: String,
+    pub timeout: Option<Duration>,
+}
+
+/// `HTTPGetter.Get`: the body of `href`, or `failed to fetch HREF : 404 Not Found`. Basic auth is sent
+/// only when `href` has the scheme and host:port of `opts.url`, unless `pass_credentials_all`.
+pub fn http_get(href: &str, opts: &GetOptions) -> Result<Vec<u8>, Error> {
+    let owner = GoUrl::parse(&opts.url).map_err(|e| Error::new(format!("unable to parse getter URL: {e}")))?;
+    let target = GoUrl::parse(href).map_err(|e| Error::new(format!("unable to parse URL getting from: {e}")))?;
+    let mut headers: Vec<(&str, String)> = Vec::new();
+    if !opts.accept.is_empty() {
+        headers.push(("Accept", opts.accept.clone()));
+    }
+    let same_origin = owner.scheme == target.scheme && owner.host == target.host;
+    if (opts.pass_credentials_all || same_origin) && !opts.username.is_empty() && !opts.password.is_empty() {
+        headers.push(("Authorization", basic_auth(&opts.username, &opts.password)));
+    }
+    let transport = Transport::new(&opts.tls, Some(opts.timeout.unwrap_or(DEFAULT_TIMEOUT)))
+        .map_err(|e| Error::new(format!("can't create TLS config for client: {e}")))?;
+    let reply = transport.send("GET", href, &headers, None)?;
+    if reply.status != 200 {
+        return Err(Error::new(format!("failed to fetch {href} : {}", reply.status_text())));
+    }
+    Ok(reply.body)
+}
+
+/// `Basic base64(user:password)`.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
