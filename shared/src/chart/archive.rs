@@ -1,6 +1,8 @@
 //! Reading a chart archive (.tgz) in memory as Helm's `pkg/chart/loader/archive` does: never extracted
 //! to disk, the first path component stripped, absolute paths, `..`, drive letters rejected, 100 MiB
-//! total / 5 MiB per file, PAX headers skipped, symlinks read as (empty) data, BOM stripped.
+//! total / 5 MiB per file, PAX headers skipped, BOM stripped. Stricter than Helm, before any chart is
+//! built: links, devices and other non-regular entries, duplicate names and names that are not UTF-8
+//! are refused, and the decompressed stream (headers and skipped entries included) is bounded.
 
 use std::io::Read;
 
@@ -18,6 +20,35 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct BufferedFile {
     pub name: String,
     pub data: Vec<u8>,
+}
+
+/// The most decompressed tar bytes read (headers, padding and skipped entries included): twice the chart
+/// limit, so that no entry (a PAX header, a folder with a huge size) makes the reader inflate a bomb.
+pub const MAX_DECOMPRESSED_STREAM_SIZE: u64 = 2 * MAX_DECOMPRESSED_CHART_SIZE;
+
+/// Reads at most `remaining` bytes, then fails (instead of ending quietly as `Read::take` does).
+struct Bounded<R> {
+    inner: R,
+    remaining: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.remaining == 0 {
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(format!(
+                    "decompressed chart is larger than the maximum size {}",
+                    MAX_DECOMPRESSED_CHART_SIZE
+                ))),
+            };
+        }
+        let n = buf.len().min(self.remaining.min(usize::MAX as u64) as usize);
+        let got = self.inner.read(&mut buf[..n])?;
+        self.remaining -= got as u64;
+        Ok(got)
+    }
 }
 
 /// Whether an archive error is a gzip header error (Go's `gzip.ErrHeader`), which Helm reports apart.
@@ -76,7 +107,8 @@ pub fn load_archive_files(bytes: &[u8]) -> Result<Vec<BufferedFile>, Error> {
         return Err(Error::msg(if bytes.is_empty() { "EOF" } else { GZIP_HEADER_ERROR }));
     }
     let gz = flate2::read::MultiGzDecoder::new(bytes);
-    let mut archive = tar::Archive::new(gz);
+    let mut archive = tar::Archive::new(Bounded { inner: gz, remaining: MAX_DECOMPRESSED_STREAM_SIZE });
+    let mut seen = std::collections::HashSet::new();
     let mut files = Vec::new();
     let mut remaining = MAX_DECOMPRESSED_CHART_SIZE;
     let entries = archive.entries().map_err(io_err)?;
@@ -84,7 +116,15 @@ pub fn load_archive_files(bytes: &[u8]) -> Result<Vec<BufferedFile>, Error> {
         let mut entry = entry.map_err(io_err)?;
         let header = entry.header();
         let typeflag = header.entry_type().as_byte();
-        let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let raw_name = match std::str::from_utf8(&entry.path_bytes()) {
+            Ok(n) => n.to_string(),
+            Err(_) => {
+                return Err(Error::msg(format!(
+                    "chart illegally contains a file name that is not UTF-8: {}",
+                    super::metadata::go_quote(&String::from_utf8_lossy(&entry.path_bytes()))
+                )))
+            }
+        };
         let mode = header.mode().unwrap_or(0);
         let is_dir = typeflag == b'5'
             || (mode & 0o170000) == 0o040000
@@ -94,6 +134,20 @@ pub fn load_archive_files(bytes: &[u8]) -> Result<Vec<BufferedFile>, Error> {
         }
         if matches!(typeflag, b'g' | b'x' | b'X') {
             continue;
+        }
+        if !matches!(typeflag, 0 | b'0' | b'7') {
+            let what = match typeflag {
+                b'1' => "a hard link",
+                b'2' => "a symbolic link",
+                b'3' | b'4' => "a device file",
+                b'6' => "a named pipe",
+                _ => "an entry that is not a regular file",
+            };
+            return Err(Error::msg(format!(
+                "chart illegally contains {}: {}",
+                what,
+                super::metadata::go_quote(&raw_name)
+            )));
         }
         let delimiter = if raw_name.contains('\\') { '\\' } else { '/' };
         let parts: Vec<&str> = raw_name.split(delimiter).collect();
@@ -116,6 +170,12 @@ pub fn load_archive_files(bytes: &[u8]) -> Result<Vec<BufferedFile>, Error> {
         }
         if parts[0] == "Chart.yaml" {
             return Err(Error::msg("chart yaml not in base directory"));
+        }
+        if !seen.insert(n.clone()) {
+            return Err(Error::msg(format!(
+                "chart illegally contains the file {} twice",
+                super::metadata::go_quote(&n)
+            )));
         }
         let size = entry.size();
         if size > remaining {

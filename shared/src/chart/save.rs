@@ -151,7 +151,7 @@ pub fn save_archive(chart: &Chart, opts: &SaveOptions) -> Result<Vec<u8>, Error>
 
 /// The uncompressed tar stream of a chart archive (what `save_archive` compresses).
 pub fn tar_bytes(chart: &Chart, opts: &SaveOptions) -> Result<Vec<u8>, Error> {
-    let mut w = TarWriter { out: Vec::new(), mtime: opts.mtime.min(MAX_USTAR_TIME) };
+    let mut w = TarWriter { out: Vec::new(), mtime: opts.mtime.min(MAX_USTAR_TIME), names: Default::default() };
     write_chart(&mut w, chart, "")?;
     w.finish();
     Ok(w.out)
@@ -173,23 +173,23 @@ fn gzip(tar: &[u8]) -> Result<Vec<u8>, Error> {
 fn write_chart(w: &mut TarWriter, c: &Chart, prefix: &str) -> Result<(), Error> {
     validate_name(c.name())?;
     let base = join(prefix, c.name());
-    w.entry(&join(&base, "Chart.yaml"), chart_yaml(&c.metadata)?.as_bytes());
+    w.entry(&join(&base, "Chart.yaml"), chart_yaml(&c.metadata)?.as_bytes())?;
     if c.metadata.api_version == API_VERSION_V2 {
         if let Some(lock) = &c.lock {
-            w.entry(&join(&base, "Chart.lock"), lock_yaml(lock)?.as_bytes());
+            w.entry(&join(&base, "Chart.lock"), lock_yaml(lock)?.as_bytes())?;
         }
     }
     for f in c.raw.iter().filter(|f| f.name == "values.yaml") {
-        w.entry(&join(&base, "values.yaml"), &f.data);
+        w.entry(&join(&base, "values.yaml"), &f.data)?;
     }
     if let Some(schema) = &c.schema {
         if serde_json::from_slice::<serde::de::IgnoredAny>(schema).is_err() {
             return Err(Error::msg("invalid JSON in values.schema.json"));
         }
-        w.entry(&join(&base, "values.schema.json"), schema);
+        w.entry(&join(&base, "values.schema.json"), schema)?;
     }
     for f in c.templates.iter().chain(c.files.iter()) {
-        w.entry(&join(&base, &f.name), &f.data);
+        w.entry(&join(&base, &f.name), &f.data)?;
     }
     let charts = join(&base, "charts");
     for dep in &c.dependencies {
@@ -270,6 +270,8 @@ fn write_file(path: &Path, data: &[u8]) -> Result<(), Error> {
 struct TarWriter {
     out: Vec<u8>,
     mtime: u64,
+    /// Names written so far: two subcharts of one name would make an archive no loader should accept.
+    names: std::collections::HashSet<String>,
 }
 
 const BLOCK: usize = 512;
@@ -277,7 +279,10 @@ const NAME_SIZE: usize = 100;
 const PREFIX_SIZE: usize = 155;
 
 impl TarWriter {
-    fn entry(&mut self, name: &str, data: &[u8]) {
+    fn entry(&mut self, name: &str, data: &[u8]) -> Result<(), Error> {
+        if !self.names.insert(name.to_string()) {
+            return Err(Error::msg(format!("the archive would hold {} twice", super::metadata_quote(name))));
+        }
         if name.is_ascii() && name.len() <= NAME_SIZE {
             self.header(name, "", data.len() as u64, self.mtime, b'0', true);
         } else if let Some((prefix, suffix)) = split_ustar_path(name) {
@@ -297,6 +302,7 @@ impl TarWriter {
             self.header(&to_ascii(name), "", data.len() as u64, self.mtime, b'0', true);
         }
         self.data(data);
+        Ok(())
     }
 
     /// One header block. `full` is Go's `templateV7Plus` (mode 0644, device numbers written);
