@@ -8,6 +8,7 @@ pub mod render;
 // Lint renders the chart, so it comes with the renderer.
 #[cfg(feature = "render")]
 pub mod lint;
+pub mod oci;
 pub mod repo;
 pub mod stream;
 pub mod values;
