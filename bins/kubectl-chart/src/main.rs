@@ -1,6 +1,8 @@
 //! `kubectl chart`: argument parsing and output only; the work happens in the kubehelm library.
 
+mod create;
 mod lint;
+mod package;
 mod show;
 
 use clap::{Args, Parser, Subcommand};
@@ -26,6 +28,10 @@ enum Command {
     Show(show::ShowArgs),
     /// Examine charts for possible issues, as `helm lint` does.
     Lint(lint::LintArgs),
+    /// Create a new chart with the given name, as `helm create` does.
+    Create(create::CreateArgs),
+    /// Package chart folders into versioned chart archives, as `helm package` does.
+    Package(package::PackageArgs),
 }
 
 /// The values flags Helm shares between install, upgrade, template and lint.
@@ -155,7 +161,11 @@ fn run_template(a: TemplateArgs) -> Result<(), (String, bool)> {
         return Err((format!("release name check failed: {inner}"), false));
     }
     let user_values = kubehelm::values::merge_values(&a.values.options()).map_err(|e| plain(e.to_string()))?;
-    let chart = chart::load(std::path::Path::new(&chart_ref)).map_err(|e| plain(e.to_string()))?;
+    let chart = if chart_ref == "-" {
+        kubehelm::stream::load_chart_from_stdin().map_err(|e| plain(e.to_string()))?
+    } else {
+        chart::load(std::path::Path::new(&chart_ref)).map_err(|e| plain(e.to_string()))?
+    };
     pipeline::check_installable(&chart).map_err(|e| plain(e.message))?;
     pipeline::check_dependencies(&chart).map_err(|e| plain(e.message))?;
 
@@ -211,6 +221,8 @@ fn main() -> ExitCode {
         Command::Template(a) => run_template(a),
         Command::Show(a) => show::run(a),
         Command::Lint(a) => lint::run(a),
+        Command::Create(a) => create::run(a),
+        Command::Package(a) => package::run(a),
     });
     let result = match worker.map(|h| h.join()) {
         Ok(Ok(r)) => r,

@@ -30,7 +30,7 @@ enum ShowCommand {
 /// Where the chart comes from (Helm's chart path options).
 #[derive(Args, Debug)]
 struct ShowTarget {
-    /// A chart folder or a packaged chart (.tgz).
+    /// A chart folder, a packaged chart (.tgz), or `-` for a ChartArchive document or .tgz on stdin.
     chart: String,
     /// Chart version constraint (for charts from repositories).
     #[arg(long)]
@@ -119,8 +119,12 @@ pub fn run(a: ShowArgs) -> Result<(), (String, bool)> {
     if jsonpath.is_some_and(|j| !j.is_empty()) {
         return Err(plain("--jsonpath is not supported by kubectl chart show yet".into()));
     }
-    let path = locate(target).map_err(plain)?;
-    let chart = chart::load(&path).map_err(|e| plain(e.to_string()))?;
+    let chart = if target.chart == "-" {
+        kubehelm::stream::load_chart_from_stdin().map_err(|e| plain(e.to_string()))?
+    } else {
+        let path = locate(target).map_err(plain)?;
+        chart::load(&path).map_err(|e| plain(e.to_string()))?
+    };
     let out = chart::show::show(&chart, format);
     std::io::stdout().write_all(&out).map_err(|e| plain(e.to_string()))
 }

@@ -259,6 +259,58 @@ pub fn save_dir(chart: &Chart, dest: &Path, opts: &SaveOptions) -> Result<(), Er
     Ok(())
 }
 
+/// What `helm package` changes and where it writes (Helm's `action.Package`).
+#[derive(Debug, Clone, Default)]
+pub struct PackageOptions {
+    /// `--version`: the chart version to write (a semantic version).
+    pub version: Option<String>,
+    /// `--app-version`: the appVersion to write.
+    pub app_version: Option<String>,
+    /// `-d/--destination`; `.` (Helm's default) means the current folder, made absolute.
+    pub destination: String,
+    /// Entry times of the archive.
+    pub save: SaveOptions,
+}
+
+/// A packaged chart: where it was written, its bytes, and the name and version it was saved with.
+#[derive(Debug, Clone)]
+pub struct Packaged {
+    pub path: PathBuf,
+    pub archive: Vec<u8>,
+    pub name: String,
+    pub version: String,
+}
+
+/// Helm's `Package.Run` for a chart folder: load, apply `--version`/`--app-version`, check that every
+/// Chart.yaml dependency is in charts/, then `Save` into the destination.
+pub fn package(chart_dir: &Path, opts: &PackageOptions) -> Result<Packaged, Error> {
+    let mut chart = super::load_dir(chart_dir)?;
+    if let Some(v) = opts.version.as_deref().filter(|v| !v.is_empty()) {
+        chart.metadata.version = v.to_string();
+    }
+    gosemver::Version::parse(&chart.metadata.version).map_err(|e| Error::msg(e.to_string()))?;
+    if let Some(v) = opts.app_version.as_deref().filter(|v| !v.is_empty()) {
+        chart.metadata.app_version = v.to_string();
+    }
+    let missing: Vec<&str> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .filter(|d| !chart.dependencies.iter().any(|c| c.name() == d.name))
+        .map(|d| d.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::msg(format!("found in Chart.yaml, but missing in charts/ directory: {}", missing.join(", "))));
+    }
+    let dest = if opts.destination == "." || opts.destination.is_empty() {
+        std::env::current_dir().map_err(|e| Error::msg(format!("getwd: {}", e)))?
+    } else {
+        PathBuf::from(&opts.destination)
+    };
+    let (path, archive) = save(&chart, &dest, &opts.save).map_err(|e| e.wrap("failed to save"))?;
+    Ok(Packaged { path, archive, name: chart.metadata.name.clone(), version: chart.metadata.version.clone() })
+}
+
 fn write_file(path: &Path, data: &[u8]) -> Result<(), Error> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::msg(go_os_error("mkdir", dir, &e)))?;

@@ -1,0 +1,108 @@
+//! `kubectl chart package PATH…`: argument parsing and output for Helm's `package`. The archive is
+//! reproducible; when stdout is not a terminal (or with `-o yaml|json`) a ChartArchive document goes to
+//! stdout and the human line to stderr.
+
+use std::io::{IsTerminal, Write};
+
+use clap::Args;
+use kubehelm::chart::save::{self, PackageOptions, SaveOptions};
+use kubehelm::stream::{self, ChartArchive};
+
+/// Package chart folders into versioned chart archives, as `helm package` does.
+#[derive(Args, Debug)]
+pub struct PackageArgs {
+    /// Chart folders to package.
+    paths: Vec<String>,
+    /// Where to write the archives.
+    #[arg(short = 'd', long, default_value = ".")]
+    destination: String,
+    /// Set the chart's version to this semantic version.
+    #[arg(long)]
+    version: Option<String>,
+    /// Set the chart's appVersion.
+    #[arg(long)]
+    app_version: Option<String>,
+    /// Update dependencies from Chart.yaml into charts/ first (not supported yet).
+    #[arg(short = 'u', long)]
+    dependency_update: bool,
+    /// Print a ChartArchive document per chart (yaml or json) instead of the human line.
+    #[arg(short = 'o', long, value_parser = ["yaml", "json"])]
+    output: Option<String>,
+    /// Sign the package with a PGP key (not supported yet).
+    #[arg(long)]
+    sign: bool,
+    /// Name of the signing key.
+    #[arg(long)]
+    key: Option<String>,
+    /// Keyring holding the signing key.
+    #[arg(long)]
+    keyring: Option<String>,
+    /// File with the key's passphrase.
+    #[arg(long)]
+    passphrase_file: Option<String>,
+}
+
+pub fn run(a: PackageArgs) -> Result<(), (String, bool)> {
+    let plain = |e: String| (e, false);
+    if a.paths.is_empty() {
+        return Err(plain("need at least one argument, the path to the chart".into()));
+    }
+    if a.sign {
+        if a.key.as_deref().unwrap_or("").is_empty() {
+            return Err(plain("--key is required for signing a package".into()));
+        }
+        if a.keyring.as_deref().unwrap_or("").is_empty() {
+            return Err(plain("--keyring is required for signing a package".into()));
+        }
+        return Err(plain("--sign is not supported yet".into()));
+    }
+    let format = match a.output.as_deref() {
+        Some(f) => Some(f.to_string()),
+        None if !std::io::stdout().is_terminal() => Some("yaml".to_string()),
+        None => None,
+    };
+    let save = SaveOptions::from_env().map_err(|e| plain(e.to_string()))?;
+    let opts = PackageOptions {
+        version: a.version.clone(),
+        app_version: a.app_version.clone(),
+        destination: a.destination.clone(),
+        save,
+    };
+    let mut stdout = std::io::stdout().lock();
+    for p in &a.paths {
+        let path = std::path::Path::new(p);
+        if let Err(e) = std::fs::metadata(path) {
+            return Err(plain(go_stat_error(p, &e)));
+        }
+        if a.dependency_update {
+            return Err(plain("--dependency-update is not supported yet".into()));
+        }
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        };
+        let done = save::package(&abs, &opts).map_err(|e| plain(e.to_string()))?;
+        let line = format!("Successfully packaged chart and saved it to: {}", done.path.display());
+        match format.as_deref() {
+            None => writeln!(stdout, "{line}").map_err(|e| plain(e.to_string()))?,
+            Some(f) => {
+                eprintln!("{line}");
+                let doc = ChartArchive::new(done.name, done.version, done.archive);
+                let text = if f == "json" { stream::encode_json(&doc) } else { stream::encode(&doc) };
+                stdout.write_all(text.as_bytes()).map_err(|e| plain(e.to_string()))?;
+            }
+        }
+    }
+    stdout.flush().map_err(|e| plain(e.to_string()))
+}
+
+/// Go's `os.Stat` error text.
+fn go_stat_error(p: &str, e: &std::io::Error) -> String {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    format!("stat {p}: {reason}")
+}
