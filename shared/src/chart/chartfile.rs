@@ -36,6 +36,14 @@ pub fn strict_load_chartfile(data: &[u8]) -> Result<Metadata, Error> {
     let v = parse_chartfile_yaml(data)?;
     let mut md = Metadata::default();
     decode_metadata(&v, &mut md)?;
+    let dups = duplicate_top_level_keys(data);
+    if !dups.is_empty() {
+        let lines: Vec<String> = dups
+            .iter()
+            .map(|(line, key)| format!("\n  line {line}: key {} already set in map", super::metadata_quote(key)))
+            .collect();
+        return Err(Error::msg(format!("error converting YAML to JSON: yaml: unmarshal errors:{}", lines.concat())));
+    }
     if let Some(field) = first_unknown_field(&v) {
         return Err(Error::msg(format!(
             "error unmarshaling JSON: while decoding JSON: json: unknown field {}",
@@ -43,6 +51,58 @@ pub fn strict_load_chartfile(data: &[u8]) -> Result<Metadata, Error> {
         )));
     }
     Ok(md)
+}
+
+/// yaml.v2's strict mode rejects a key set twice in one mapping. This finds the simple, common case:
+/// plain or quoted keys repeated at the top level of a block mapping (the first document only), with
+/// their 1-based lines.
+fn duplicate_top_level_keys(data: &[u8]) -> Vec<(usize, String)> {
+    let text = String::from_utf8_lossy(data);
+    let mut seen: Vec<String> = Vec::new();
+    let mut dups = Vec::new();
+    let mut started = false;
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.starts_with("---") || line.starts_with("...") {
+            if started {
+                break;
+            }
+            continue;
+        }
+        if line.is_empty() || line.starts_with([' ', '\t', '#']) {
+            continue;
+        }
+        if line.starts_with(['-', '[', '{', '&', '*', '!', '?', '|', '>', '%', '@', '`']) {
+            return Vec::new();
+        }
+        started = true;
+        let Some(key) = top_level_key(line) else { continue };
+        if seen.contains(&key) {
+            dups.push((i + 1, key));
+        } else {
+            seen.push(key);
+        }
+    }
+    dups
+}
+
+/// The key of a `key: value` line (quotes removed), when it is a plain string key.
+fn top_level_key(line: &str) -> Option<String> {
+    for q in ['"', '\''] {
+        if let Some(rest) = line.strip_prefix(q) {
+            let end = rest.find(q)?;
+            return rest[end + 1..].trim_start().starts_with(':').then(|| rest[..end].to_string());
+        }
+    }
+    let idx = line.match_indices(':').map(|(i, _)| i).find(|&i| {
+        let after = &line[i + 1..];
+        after.is_empty() || after.starts_with([' ', '\t'])
+    })?;
+    let raw = line[..idx].trim_end();
+    // Numbers, booleans and null are not string keys; leave them to the decoder.
+    let plain_scalar = raw.parse::<f64>().is_err()
+        && !matches!(raw.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~" | "");
+    plain_scalar.then(|| raw.to_string())
 }
 
 /// Go's field matching: exact, else ASCII case-insensitive.
@@ -92,5 +152,13 @@ mod tests {
             Some("github")
         );
         assert_eq!(first_unknown_field(&json!({"dependencies": [{"name": "x", "import-values": []}]})), None);
+    }
+
+    #[test]
+    fn duplicate_keys() {
+        let d = duplicate_top_level_keys(b"apiVersion: v2\nname: a\n# c\nmaintainers:\n  - name: x\n  - name: y\n\"name\": b\n");
+        assert_eq!(d, vec![(7, "name".to_string())]);
+        assert!(duplicate_top_level_keys(b"a: 1\n---\na: 2\n").is_empty());
+        assert!(duplicate_top_level_keys(b"- a\n- a\n").is_empty());
     }
 }

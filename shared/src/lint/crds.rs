@@ -20,7 +20,10 @@ pub(super) fn crds(l: &mut Linter) {
         Ok(_) => {}
     }
     let chart = match crate::chart::load(&l.chart_dir) {
-        Ok(c) => c,
+        Ok(c) => {
+            super::loader_log(&c, &mut l.log);
+            c
+        }
         Err(e) => {
             l.rule(Severity::Error, dir, Err(e.to_string()));
             return;

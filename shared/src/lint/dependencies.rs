@@ -7,7 +7,10 @@ use crate::chart::Chart;
 
 pub(super) fn dependencies(l: &mut Linter) {
     let c = match crate::chart::load_dir(&l.chart_dir) {
-        Ok(c) => c,
+        Ok(c) => {
+            super::loader_log(&c, &mut l.log);
+            c
+        }
         Err(e) => {
             l.rule(Severity::Error, "", Err(format!("unable to load chart\n\t{e}")));
             return;

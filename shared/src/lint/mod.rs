@@ -96,6 +96,27 @@ impl Linter {
     }
 }
 
+/// The lines Helm's chart loader logs while loading `c` (and its subcharts): requirements.yaml and
+/// requirements.lock in charts whose apiVersion is not v1.
+fn loader_log(c: &crate::chart::Chart, log: &mut Vec<String>) {
+    let v1 = c.metadata.api_version == crate::chart::API_VERSION_V1;
+    for f in &c.raw {
+        let message = match f.name.as_str() {
+            "requirements.yaml" if !v1 => {
+                "Warning: Dependencies are handled in Chart.yaml since apiVersion \"v2\". We recommend migrating dependencies to Chart.yaml."
+            }
+            "requirements.lock" if !v1 => {
+                "Warning: Dependency locking is handled in Chart.lock since apiVersion \"v2\". We recommend migrating to Chart.lock."
+            }
+            _ => continue,
+        };
+        log.push(crate::values::Warning { level: "INFO", message: message.into(), attrs: Vec::new() }.to_string());
+    }
+    for d in &c.dependencies {
+        loader_log(d, log);
+    }
+}
+
 /// What changes how a chart is linted.
 #[derive(Debug, Clone)]
 pub struct LintOptions {

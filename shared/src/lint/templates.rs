@@ -32,7 +32,10 @@ pub(super) fn templates(l: &mut Linter, user: &Values, opts: &LintOptions) {
     }
 
     let mut chart = match crate::chart::load(&l.chart_dir) {
-        Ok(c) => c,
+        Ok(c) => {
+            super::loader_log(&c, &mut l.log);
+            c
+        }
         Err(e) => {
             l.rule(Severity::Error, dir, Err(e.to_string()));
             return;
