@@ -2,6 +2,7 @@
 //! binaries only parse arguments and print.
 
 pub mod chart;
+pub mod dependency;
 // The renderer compiles once the template engine and values modules it builds on are in place.
 #[cfg(feature = "render")]
 pub mod render;
