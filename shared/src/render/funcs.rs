@@ -68,35 +68,39 @@ fn from_yaml_array(text: &str) -> Value {
 }
 
 fn from_json(text: &str) -> Value {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(m)) => Value::from_json(&float_numbers(serde_json::Value::Object(m))),
-        Ok(serde_json::Value::Null) => Value::empty_map(),
-        Ok(other) => Value::map(
-            [("Error".to_string(), Value::string(go_json_type_error(&other, "map[string]interface {}")))]
-                .into_iter()
-                .collect(),
-        ),
-        Err(e) => Value::map([("Error".to_string(), Value::string(e.to_string()))].into_iter().collect()),
+    match gosprig::json::unmarshal(text) {
+        Ok(v @ Value::Map(_)) => v,
+        Ok(Value::Nil) => Value::empty_map(),
+        Ok(other) => error_map(format!("json: cannot unmarshal {} into Go value of type map[string]interface {{}}", json_kind_of(&other))),
+        Err(e) => error_map(e),
     }
 }
 
 fn from_json_array(text: &str) -> Value {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Array(a)) => Value::from_json(&float_numbers(serde_json::Value::Array(a))),
-        Ok(serde_json::Value::Null) => Value::list(Vec::new()),
-        Ok(other) => Value::list(vec![Value::string(go_json_type_error(&other, "[]interface {}"))]),
-        Err(e) => Value::list(vec![Value::string(e.to_string())]),
+    match gosprig::json::unmarshal(text) {
+        Ok(v @ Value::List(_)) => v,
+        Ok(Value::Nil) => Value::list(Vec::new()),
+        Ok(other) => Value::list(vec![Value::string(format!(
+            "json: cannot unmarshal {} into Go value of type []interface {{}}",
+            json_kind_of(&other)
+        ))]),
+        Err(e) => Value::list(vec![Value::string(e)]),
     }
 }
 
-/// Go's encoding/json decodes every number into `interface{}` as float64.
-fn float_numbers(v: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value as J;
+fn error_map(msg: String) -> Value {
+    Value::map([("Error".to_string(), Value::string(msg))].into_iter().collect())
+}
+
+/// The JSON kind Go's decoder names in type errors.
+fn json_kind_of(v: &Value) -> &'static str {
     match v {
-        J::Number(n) => n.as_f64().and_then(serde_json::Number::from_f64).map(J::Number).unwrap_or(J::Null),
-        J::Array(a) => J::Array(a.into_iter().map(float_numbers).collect()),
-        J::Object(o) => J::Object(o.into_iter().map(|(k, v)| (k, float_numbers(v))).collect()),
-        other => other,
+        Value::Nil | Value::Invalid => "null",
+        Value::Bool(_) => "bool",
+        Value::Int(_) | Value::Int64(_) | Value::Float(_) => "number",
+        Value::String(_) => "string",
+        Value::List(_) => "array",
+        _ => "object",
     }
 }
 
@@ -266,7 +270,7 @@ mod tests {
     #[test]
     fn from_json_numbers_are_floats() {
         let v = from_json(r#"{"a": 1, "b": [2]}"#);
-        assert_eq!(format!("{v:?}"), r#"{"a": Float(1.0), "b": [Float(2.0)]}"#);
+        assert_eq!(format!("{v:?}"), r#"{"a": Float(1), "b": [Float(2)]}"#);
         let v = from_json("[1]");
         assert_eq!(format!("{v:?}"), r#"{"Error": String("json: cannot unmarshal array into Go value of type map[string]interface {}")}"#);
     }

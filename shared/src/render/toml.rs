@@ -60,6 +60,9 @@ fn scalar(v: &Value) -> Result<Option<String>, String> {
                 return Ok(None);
             }
             let mut parts = Vec::new();
+            if items.iter().any(|i| matches!(i, Value::Nil | Value::Invalid)) {
+                return Err("toml: cannot encode array with nil element".into());
+            }
             for item in items.iter() {
                 match scalar(item)? {
                     Some(s) => parts.push(s),
