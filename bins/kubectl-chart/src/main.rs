@@ -1,6 +1,7 @@
 //! `kubectl chart`: argument parsing and output only; the work happens in the kubehelm library.
 
 mod create;
+mod dependency;
 mod lint;
 mod package;
 mod show;
@@ -32,6 +33,9 @@ enum Command {
     Create(create::CreateArgs),
     /// Package chart folders into versioned chart archives, as `helm package` does.
     Package(package::PackageArgs),
+    /// Manage a chart's dependencies (list, build, update), as `helm dependency` does.
+    #[command(visible_alias = "dep", alias = "dependencies")]
+    Dependency(dependency::DependencyArgs),
 }
 
 /// The values flags Helm shares between install, upgrade, template and lint.
@@ -223,6 +227,7 @@ fn main() -> ExitCode {
         Command::Lint(a) => lint::run(a),
         Command::Create(a) => create::run(a),
         Command::Package(a) => package::run(a),
+        Command::Dependency(a) => dependency::run(a),
     });
     let result = match worker.map(|h| h.join()) {
         Ok(Ok(r)) => r,

@@ -9,8 +9,9 @@ use gosemver::{Constraints, Version};
 use super::Error;
 use crate::chart::{self, Chart, Dependency};
 
-/// The output of `helm dependency list CHART` (chart folder or archive), as text for stdout.
-pub fn list(chart_path: &Path) -> Result<String, Error> {
+/// The output of `helm dependency list CHART` (chart folder or archive), as text for stdout; cells are
+/// cut at `max_col_width` (`--max-col-width`, 80 by default).
+pub fn list(chart_path: &Path, max_col_width: usize) -> Result<String, Error> {
     let c = chart::load(chart_path).map_err(|e| Error::new(e.to_string()))?;
     let mut out = String::new();
     if c.metadata.dependencies.is_empty() {
@@ -21,7 +22,7 @@ pub fn list(chart_path: &Path) -> Result<String, Error> {
     for d in &c.metadata.dependencies {
         rows.push([d.name.clone(), d.version.clone(), d.repository.clone(), status(chart_path, d, &c)]);
     }
-    out.push_str(&table(&rows, 80));
+    out.push_str(&table(&rows, max_col_width));
     out.push('\n');
     out.push('\n');
     out.push_str(&missing(chart_path, &c.metadata.dependencies));
