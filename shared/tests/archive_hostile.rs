@@ -9,6 +9,9 @@ use kubehelm::chart;
 #[path = "../../fuzz/check.rs"]
 mod check;
 
+/// A tar entry: raw name, type flag, data, link name.
+type Entry<'a> = (&'a [u8], u8, &'a [u8], &'a [u8]);
+
 /// One raw tar header with any name bytes, type flag and link name (the tar crate would tidy them).
 fn header(name: &[u8], flag: u8, size: u64, link: &[u8]) -> [u8; 512] {
     let mut b = [0u8; 512];
@@ -26,7 +29,7 @@ fn header(name: &[u8], flag: u8, size: u64, link: &[u8]) -> [u8; 512] {
     b
 }
 
-fn tar(entries: &[(&[u8], u8, &[u8], &[u8])]) -> Vec<u8> {
+fn tar(entries: &[Entry]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, flag, data, link) in entries {
         out.extend_from_slice(&header(name, *flag, data.len() as u64, link));
@@ -45,8 +48,8 @@ fn gz(data: &[u8]) -> Vec<u8> {
 
 const CHART_YAML: &[u8] = b"apiVersion: v2\nname: x\nversion: 1.0.0\n";
 
-fn refused(extra: &[(&[u8], u8, &[u8], &[u8])]) -> String {
-    let mut entries: Vec<(&[u8], u8, &[u8], &[u8])> = vec![(b"x/Chart.yaml", b'0', CHART_YAML, b"")];
+fn refused(extra: &[Entry]) -> String {
+    let mut entries: Vec<Entry> = vec![(b"x/Chart.yaml", b'0', CHART_YAML, b"")];
     entries.extend_from_slice(extra);
     chart::load_archive(&gz(&tar(&entries))).unwrap_err().to_string()
 }

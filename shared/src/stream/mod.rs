@@ -254,8 +254,8 @@ fn split_documents(text: &str) -> Vec<String> {
     let mut docs = Vec::new();
     let mut cur = String::new();
     for line in text.split_inclusive('\n') {
-        if line.starts_with("---") {
-            let rest = line[3..].trim();
+        if let Some(rest) = line.strip_prefix("---") {
+            let rest = rest.trim();
             if rest.is_empty() || rest.starts_with('#') {
                 if !cur.trim().is_empty() {
                     docs.push(std::mem::take(&mut cur));
