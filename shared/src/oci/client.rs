@@ -984,6 +984,78 @@ mod tests {
         assert_eq!(json_str("a<b>&"), r#""a\u003cb\u003e\u0026""#);
     }
 
+    /// A registry double on 127.0.0.1 that demands a bearer token from its own token endpoint.
+    fn token_registry() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let token_calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let calls = token_calls.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(20) {
+                let Ok(stream) = stream else { continue };
+                let mut r = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                let _ = r.read_line(&mut line);
+                let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                let mut auth = String::new();
+                loop {
+                    let mut h = String::new();
+                    if r.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                        break;
+                    }
+                    if let Some(v) = h.strip_prefix("authorization: ").or_else(|| h.strip_prefix("Authorization: ")) {
+                        auth = v.trim().to_string();
+                    }
+                }
+                let (status, extra, body) = if path.starts_with("/token") {
+                    calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if auth == basic_auth("me", "pw") && path.contains("scope=repository%3Acharts%2Fsub%3Apull") && path.contains("service=reg") {
+                        ("200 OK", String::new(), r#"{"token":"T1"}"#.to_string())
+                    } else {
+                        ("401 Unauthorized", String::new(), r#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#.to_string())
+                    }
+                } else if auth != "Bearer T1" {
+                    let c = format!("WWW-Authenticate: Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"reg\",scope=\"repository:charts/sub:pull\"\r\n");
+                    ("401 Unauthorized", c, r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#.to_string())
+                } else if path.contains("last=") {
+                    ("200 OK", String::new(), r#"{"name":"charts/sub","tags":["0.9.0_x"]}"#.to_string())
+                } else {
+                    let link = "Link: </v2/charts/sub/tags/list?last=latest&n=2>; rel=\"next\"\r\n".to_string();
+                    ("200 OK", link, r#"{"name":"charts/sub","tags":["1.0.0","latest"]}"#.to_string())
+                };
+                let mut w = stream;
+                let _ = write!(w, "HTTP/1.1 {status}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            }
+        });
+        (port, token_calls)
+    }
+
+    #[test]
+    fn bearer_token_dance_and_pagination() {
+        let (port, calls) = token_registry();
+        let dir = std::env::temp_dir().join(format!("kubehelm-oci-token-{}", std::process::id()));
+        let client = |user: &str, pw: &str| {
+            Client::new(ClientOptions {
+                plain_http: true,
+                username: user.into(),
+                password: pw.into(),
+                credentials_file: dir.join("none.json"),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let c = client("me", "pw");
+        let repo = format!("127.0.0.1:{port}/charts/sub");
+        assert_eq!(c.tags(&repo).unwrap(), vec!["1.0.0", "0.9.0+x"]);
+        assert_eq!(c.tags(&repo).unwrap(), vec!["1.0.0", "0.9.0+x"]);
+        // The token was fetched once and reused for the second page and the second call.
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let e = client("me", "wrong").tags(&repo).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("GET \"http://127.0.0.1:{port}/token?")), "{e}");
+        assert!(e.ends_with("response status code 401: unauthorized: bad credentials"), "{e}");
+    }
+
     #[test]
     fn links_and_escapes() {
         assert_eq!(next_link(r#"</v2/a/tags/list?last=x&n=2>; rel="next""#).as_deref(), Some("/v2/a/tags/list?last=x&n=2"));
