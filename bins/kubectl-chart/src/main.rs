@@ -11,7 +11,7 @@ use kubehelm::chart;
 use kubehelm::render::pipeline::{self, RenderOptions, TemplatePrint};
 use kubehelm::render::{CapabilitiesInput, ReleaseOptions};
 use kubehelm::values::ValueOptions;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -76,8 +76,8 @@ impl ValuesFlags {
 
 #[derive(Args, Debug)]
 struct TemplateArgs {
-    /// [NAME] CHART
-    #[arg(num_args = 1..)]
+    /// [NAME] CHART (`-` or nothing with a pipe on stdin: a ChartArchive document or a .tgz)
+    #[arg(num_args = 0..)]
     args: Vec<String>,
     #[arg(short = 'n', long, env = "HELM_NAMESPACE", default_value = "default")]
     namespace: String,
@@ -149,6 +149,12 @@ fn release_name(a: &TemplateArgs) -> Result<(String, String), String> {
             None => Ok(("release-name".into(), chart.clone())),
         },
         [_, _, rest @ ..] => Err(format!("expected at most two arguments, unexpected arguments: {}", rest.join(", "))),
+        // No chart argument and a pipe on stdin: the chart comes from the previous plugin
+        // (`kubectl chart package | kubectl chart template`).
+        [] if !std::io::stdin().is_terminal() => match &a.name_template {
+            Some(t) => Ok((kubehelm::render::name_template(t)?, "-".into())),
+            None => Ok(("release-name".into(), "-".into())),
+        },
         [] => Err("\"kubectl chart template\" requires at least 1 argument".into()),
     }
 }

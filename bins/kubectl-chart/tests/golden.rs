@@ -91,3 +91,31 @@ fn template_matches_helm_golden_files() {
 fn shell_words_handles_quotes() {
     assert_eq!(shell_words(r#"a 'b c' "d\"e" f"#), ["a", "b c", "d\"e", "f"]);
 }
+
+#[test]
+fn template_reads_a_piped_chart_archive_without_arguments() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let bin = env!("CARGO_BIN_EXE_kubectl-chart");
+    let chart = repo_root().join("tests/charts/basic");
+    let out_dir = std::env::temp_dir().join(format!("pipe-test-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let package = Command::new(bin)
+        .args(["package", chart.to_str().unwrap(), "-d", out_dir.to_str().unwrap(), "-o", "yaml"])
+        .output()
+        .unwrap();
+    assert!(package.status.success(), "{}", String::from_utf8_lossy(&package.stderr));
+    let mut template = Command::new(bin)
+        .args(["template", "-n", "ns"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    template.stdin.take().unwrap().write_all(&package.stdout).unwrap();
+    let piped = template.wait_with_output().unwrap();
+    assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stderr));
+    let direct = Command::new(bin).args(["template", "release-name", ".", "-n", "ns"]).current_dir(&chart).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&piped.stdout), String::from_utf8_lossy(&direct.stdout));
+    let _ = std::fs::remove_dir_all(&out_dir);
+}
