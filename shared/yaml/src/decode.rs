@@ -22,7 +22,7 @@ impl Failure {
     fn yaml(msg: String) -> Failure {
         Failure { text: format!("yaml: {}", msg), line: None }
     }
-    fn from_parser(e: &YamlError) -> Failure {
+    pub(crate) fn from_parser(e: &YamlError) -> Failure {
         let (t, line) = e.v2_text();
         Failure { text: format!("yaml: {}", t), line }
     }
@@ -615,7 +615,7 @@ fn decode_tree(tree: &Tree) -> Result<GoValue, Failure> {
 
 // ---- sigs.k8s.io/yaml: Go value → JSON --------------------------------------------------------------
 
-fn sigs_key(k: &GoValue, v: &GoValue) -> Result<String, Failure> {
+pub(crate) fn sigs_key(k: &GoValue, v: &GoValue) -> Result<String, Failure> {
     Ok(match k {
         GoValue::Str(s) => s.clone(),
         GoValue::Int(i) => i.to_string(),

@@ -14,6 +14,7 @@
 mod decode;
 mod encode;
 mod gonum;
+mod head;
 mod parser;
 mod pretty;
 mod resolve;
@@ -56,6 +57,35 @@ impl std::error::Error for Error {}
 pub fn from_str(text: &str) -> Result<serde_json::Value, Error> {
     let v = decode::unmarshal_first(text).map_err(Error::from_failure)?;
     decode::to_json(&v).map_err(Error::from_failure)
+}
+
+/// `from_str` reduced to what Helm reads of a rendered manifest (releaseutil.SimpleHead): when the
+/// document is an object, only its `apiVersion`, `kind` and `metadata` keys, and of `metadata` (when
+/// an object) only `name` and `annotations`. Same result and same error as `from_str` followed by that
+/// reduction, but values are only built for those paths (the whole document is still parsed, so every
+/// syntax error is still reported; documents using aliases, tags, merge keys, NaN/Inf, … take the
+/// full decode).
+pub fn read_head(text: &str) -> Result<serde_json::Value, Error> {
+    from_str_keep(text, head::HEAD)
+}
+
+pub use head::{Keep, HEAD};
+
+/// `from_str` with objects on the `keep` paths reduced to the kept keys (see `read_head`).
+pub fn from_str_keep(text: &str, keep: &[Keep]) -> Result<serde_json::Value, Error> {
+    head::from_str_keep(text, keep).map_err(Error::from_failure)
+}
+
+/// Test support: the reduction `from_str_keep` applies to a full `from_str` value.
+#[doc(hidden)]
+pub fn prune(value: serde_json::Value, keep: &[Keep]) -> serde_json::Value {
+    head::prune(value, keep)
+}
+
+/// Test support: `from_str_keep`'s cheap pass alone (None when it hands over to the full decode).
+#[doc(hidden)]
+pub fn from_str_keep_cheap(text: &str, keep: &[Keep]) -> Option<Result<serde_json::Value, Error>> {
+    head::cheap_only(text, keep).map(|r| r.map_err(Error::from_failure))
 }
 
 /// Every document of a multi-document stream (yaml.v2's Decoder), each converted as `from_str` does.
