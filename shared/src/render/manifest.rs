@@ -103,7 +103,9 @@ pub fn split_manifests(big: &str) -> Vec<String> {
 
 /// Parse the head of one manifest as Helm's `yaml.Unmarshal(m, &SimpleHead)` does.
 pub fn parse_head(doc: &str) -> Result<Head, String> {
-    let value = goyaml::from_str(doc).map_err(|e| e.to_string())?;
+    // Only apiVersion, kind, metadata.name and metadata.annotations are read: goyaml::read_head gives
+    // from_str's value (and errors) reduced to those paths without building the rest.
+    let value = goyaml::read_head(doc).map_err(|e| e.to_string())?;
     let obj = match value {
         serde_json::Value::Object(o) => o,
         serde_json::Value::Null => return Ok(Head::default()),
