@@ -37,8 +37,8 @@ type R<T> = Result<T, Stop>;
 /// Deeper documents go to the full decode (which owns the depth errors).
 const MAX_CHEAP_DEPTH: usize = decode::MAX_DEPTH - 10;
 
-struct Reader {
-    p: Parser,
+struct Reader<'a> {
+    p: Parser<'a>,
     depth: usize,
 }
 
@@ -122,7 +122,7 @@ enum Key {
     Other(String),
 }
 
-impl Reader {
+impl<'a> Reader<'a> {
     fn next(&mut self) -> R<Event> {
         let ev = self.p.next_event().map_err(|e| Stop::Fail(Failure::from_parser(&e)))?;
         if !ev.tag.is_empty() {

@@ -73,8 +73,8 @@ enum State {
     End,
 }
 
-pub struct Parser {
-    pub scanner: Scanner,
+pub struct Parser<'a> {
+    pub scanner: Scanner<'a>,
     state: State,
     states: Vec<State>,
     marks: Vec<Mark>,
@@ -103,8 +103,8 @@ fn perr_ctx(context: &str, context_mark: Mark, problem: &str, problem_mark: Mark
     }
 }
 
-impl Parser {
-    pub fn new(input: &str) -> Parser {
+impl<'a> Parser<'a> {
+    pub fn new(input: &'a str) -> Parser<'a> {
         Parser {
             scanner: Scanner::new(input),
             state: State::StreamStart,

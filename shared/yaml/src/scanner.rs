@@ -1,7 +1,7 @@
 //! Tokenizer: a port-in-spirit of libyaml's scanner as go-yaml v2.4 has it (scannerc.go, readerc.go),
 //! including its simple-key bookkeeping, its error texts and the reader's 512-byte decode chunks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// A position in the input: character index, 0-based line and column (in characters).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -106,9 +106,10 @@ struct SimpleKey {
 const MAX_FLOW_LEVEL: usize = 10000;
 const MAX_INDENTS: usize = 10000;
 
-pub struct Scanner {
-    chars: Vec<char>,
-    /// Characters the emulated reader has decoded before the chunk holding a disallowed character.
+pub struct Scanner<'a> {
+    /// The input after any byte-order mark (valid UTF-8, decoded on the fly).
+    input: &'a [u8],
+    /// Bytes the emulated reader has decoded before the chunk holding a disallowed character.
     reader_limit: usize,
     reader_error: Option<&'static str>,
     pos: usize,
@@ -123,7 +124,9 @@ pub struct Scanner {
     indents: Vec<isize>,
     simple_key_allowed: bool,
     simple_keys: Vec<SimpleKey>,
-    simple_keys_by_tok: HashMap<usize, usize>,
+    /// go-yaml's simple_keys_by_tok map (token number → simple_keys index), kept as a short list:
+    /// entries below tokens_parsed can never be looked up again and are dropped.
+    simple_keys_by_tok: Vec<(usize, usize)>,
     pub error: Option<YamlError>,
 }
 
@@ -159,26 +162,18 @@ fn push_char(s: &mut Vec<u8>, c: char) {
     s.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
 }
 
-impl Scanner {
-    pub fn new(input: &str) -> Scanner {
+impl<'a> Scanner<'a> {
+    pub fn new(input: &'a str) -> Scanner<'a> {
         let bytes = input.as_bytes();
-        let mut body = input;
         let mut byte_base = 0;
         if bytes.starts_with(b"\xEF\xBB\xBF") {
-            body = &input[3..];
             byte_base = 3;
         }
-        let mut chars: Vec<char> = Vec::with_capacity(body.len() + 8);
-        let mut bad: Option<usize> = None; // byte offset of the first disallowed char
-        for (off, c) in body.char_indices() {
-            if bad.is_none() && !allowed_char(c) {
-                bad = Some(off + byte_base);
-            }
-            chars.push(c);
-        }
+        let body = &bytes[byte_base..];
         let mut reader_limit = usize::MAX;
         let mut reader_error = None;
-        if let Some(bad_off) = bad {
+        if let Some(bad) = first_disallowed(body) {
+            let bad_off = bad + byte_base;
             // Replay the reader's chunks: each decode pass covers up to 512 raw bytes starting at the first
             // undecoded byte, stopping before a character cut by the chunk end.
             let mut start = 0usize;
@@ -194,13 +189,11 @@ impl Scanner {
                 }
                 start = end;
             }
-            let from = start.max(byte_base);
-            reader_limit = input[byte_base..from].chars().count();
+            reader_limit = start.max(byte_base) - byte_base;
             reader_error = Some("control characters are not allowed");
         }
-        chars.extend_from_slice(&['\0'; 8]);
         Scanner {
-            chars,
+            input: body,
             reader_limit,
             reader_error,
             pos: 0,
@@ -215,7 +208,7 @@ impl Scanner {
             indents: Vec::new(),
             simple_key_allowed: false,
             simple_keys: Vec::new(),
-            simple_keys_by_tok: HashMap::new(),
+            simple_keys_by_tok: Vec::new(),
             error: None,
         }
     }
@@ -224,7 +217,20 @@ impl Scanner {
 
     #[inline]
     fn cache(&mut self, n: usize) -> Res<()> {
-        if self.pos + n > self.reader_limit {
+        if self.reader_limit != usize::MAX {
+            return self.cache_limited(n);
+        }
+        Ok(())
+    }
+
+    /// cache() when the reader stops early: the n characters ahead must all lie before the limit.
+    #[cold]
+    fn cache_limited(&mut self, n: usize) -> Res<()> {
+        let mut last = self.pos;
+        for _ in 1..n {
+            last += self.input.get(last).map_or(1, |&b| utf8_width(b).max(1));
+        }
+        if last >= self.reader_limit {
             if let Some(p) = self.reader_error {
                 return Err(YamlError {
                     kind: ErrorKind::Reader,
@@ -238,21 +244,39 @@ impl Scanner {
         Ok(())
     }
 
+    /// The character k characters ahead ('\0' past the end).
     #[inline]
     fn ch(&self, k: usize) -> char {
-        let i = self.pos + k;
-        if i < self.chars.len() {
-            self.chars[i]
-        } else {
-            '\0'
+        let mut i = self.pos;
+        for _ in 0..k {
+            match self.input.get(i) {
+                Some(&b) => i += utf8_width(b).max(1),
+                None => return '\0',
+            }
         }
+        self.char_at(i)
+    }
+
+    #[inline]
+    fn char_at(&self, i: usize) -> char {
+        match self.input.get(i) {
+            None => '\0',
+            Some(&b) if b < 0x80 => b as char,
+            Some(_) => decode_char(&self.input[i..]),
+        }
+    }
+
+    /// Byte length of the current character (1 past the end).
+    #[inline]
+    fn width0(&self) -> usize {
+        self.input.get(self.pos).map_or(1, |&b| utf8_width(b).max(1))
     }
 
     #[inline]
     fn skip(&mut self) {
         self.mark.index += 1;
         self.mark.column += 1;
-        self.pos += 1;
+        self.pos += self.width0();
     }
 
     fn skip_line(&mut self) {
@@ -265,14 +289,20 @@ impl Scanner {
             self.mark.index += 1;
             self.mark.column = 0;
             self.mark.line += 1;
-            self.pos += 1;
+            self.pos += self.width0();
         }
     }
 
+    #[inline]
     fn read(&mut self, s: &mut Vec<u8>) {
-        let c = self.ch(0);
-        push_char(s, c);
-        self.skip();
+        let w = self.width0();
+        match self.input.get(self.pos..self.pos + w) {
+            Some(b) => s.extend_from_slice(b),
+            None => s.push(0),
+        }
+        self.mark.index += 1;
+        self.mark.column += 1;
+        self.pos += w;
     }
 
     fn read_line(&mut self, s: &mut Vec<u8>) {
@@ -283,10 +313,10 @@ impl Scanner {
             self.mark.index += 1;
         } else if c == '\r' || c == '\n' || c == '\u{85}' {
             s.push(b'\n');
-            self.pos += 1;
+            self.pos += c.len_utf8();
         } else if c == '\u{2028}' || c == '\u{2029}' {
             push_char(s, c);
-            self.pos += 1;
+            self.pos += c.len_utf8();
         } else {
             return;
         }
@@ -345,9 +375,11 @@ impl Scanner {
     fn fetch_more_tokens(&mut self) -> Res<()> {
         loop {
             if !self.tokens.is_empty() {
-                match self.simple_keys_by_tok.get(&self.tokens_parsed) {
+                let parsed = self.tokens_parsed;
+                self.simple_keys_by_tok.retain(|&(t, _)| t >= parsed);
+                match self.simple_keys_by_tok.iter().find(|&&(t, _)| t == parsed).map(|&(_, i)| i) {
                     None => break,
-                    Some(&idx) => {
+                    Some(idx) => {
                         if !self.simple_key_is_valid(idx)? {
                             break;
                         }
@@ -384,14 +416,11 @@ impl Scanner {
             self.fetch_stream_start();
             return Ok(());
         }
-        if self.pos >= self.chars.len().saturating_sub(8) && self.stream_end_produced {
-            // Defensive: never run past the padding.
-        }
         self.scan_to_next_token()?;
         self.unroll_indent(self.mark.column as isize);
         self.cache(4)?;
         let c = self.ch(0);
-        if c == '\0' && self.pos >= self.chars.len() - 8 {
+        if c == '\0' && self.at_end() {
             return self.fetch_stream_end();
         }
         if c == '\0' {
@@ -462,9 +491,20 @@ impl Scanner {
             self.remove_simple_key()?;
             let last = self.simple_keys.len() - 1;
             self.simple_keys[last] = key;
-            self.simple_keys_by_tok.insert(key.token_number, last);
+            self.by_tok_insert(key.token_number, last);
         }
         Ok(())
+    }
+
+    fn by_tok_insert(&mut self, tok: usize, idx: usize) {
+        match self.simple_keys_by_tok.iter_mut().find(|e| e.0 == tok) {
+            Some(e) => e.1 = idx,
+            None => self.simple_keys_by_tok.push((tok, idx)),
+        }
+    }
+
+    fn by_tok_remove(&mut self, tok: usize) {
+        self.simple_keys_by_tok.retain(|e| e.0 != tok);
     }
 
     fn remove_simple_key(&mut self) -> Res<()> {
@@ -479,7 +519,7 @@ impl Scanner {
             }
             self.simple_keys[i].possible = false;
             let tn = self.simple_keys[i].token_number;
-            self.simple_keys_by_tok.remove(&tn);
+            self.by_tok_remove(tn);
         }
         Ok(())
     }
@@ -507,7 +547,7 @@ impl Scanner {
         if self.flow_level > 0 {
             self.flow_level -= 1;
             if let Some(k) = self.simple_keys.pop() {
-                self.simple_keys_by_tok.remove(&k.token_number);
+                self.by_tok_remove(k.token_number);
             }
         }
     }
@@ -664,7 +704,7 @@ impl Scanner {
             self.insert_token(Some(key.token_number.saturating_sub(self.tokens_parsed)), t);
             self.roll_indent(key.mark.column as isize, Some(key.token_number), TokenKind::BlockMappingStart, key.mark)?;
             self.simple_keys[idx].possible = false;
-            self.simple_keys_by_tok.remove(&key.token_number);
+            self.by_tok_remove(key.token_number);
             self.simple_key_allowed = false;
         } else {
             if self.flow_level == 0 {
@@ -1087,7 +1127,7 @@ impl Scanner {
 
     #[inline]
     fn at_end(&self) -> bool {
-        self.pos >= self.chars.len() - 8
+        self.pos >= self.input.len()
     }
 
     fn scan_block_scalar_breaks(&mut self, indent: &mut isize, breaks: &mut Vec<u8>, start: Mark, end: &mut Mark) -> Res<()> {
@@ -1368,6 +1408,37 @@ impl Scanner {
         }
         Ok(Token { kind: TokenKind::Scalar(s, ScalarStyle::Plain), start, end })
     }
+}
+
+/// The character starting `b` (valid UTF-8, not empty).
+#[inline]
+fn decode_char(b: &[u8]) -> char {
+    let w = utf8_width(b[0]).max(1).min(b.len());
+    match std::str::from_utf8(&b[..w]) {
+        Ok(s) => s.chars().next().unwrap_or('\u{FFFD}'),
+        Err(_) => '\u{FFFD}',
+    }
+}
+
+/// Byte offset of the first character the reader rejects (yaml_reader's allowed set), if any.
+fn first_disallowed(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if !(c >= 0x20 && c != 0x7F || c == 0x09 || c == 0x0A || c == 0x0D) {
+                return Some(i);
+            }
+            i += 1;
+        } else {
+            let ch = decode_char(&b[i..]);
+            if !allowed_char(ch) {
+                return Some(i);
+            }
+            i += ch.len_utf8();
+        }
+    }
+    None
 }
 
 /// Width of a UTF-8 sequence from its leading byte (0 when invalid).
