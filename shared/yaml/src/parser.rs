@@ -1,6 +1,6 @@
 //! Event parser: libyaml's LL(1) state machine as go-yaml v2 has it (parserc.go), over `scanner`.
 
-use crate::scanner::{ErrorKind, Mark, Res, ScalarStyle, Scanner, TokenKind, YamlError};
+use crate::scanner::{ErrorKind, Mark, Res, ScalarStyle, Scanner, Tk, TokenKind, YamlError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
@@ -142,9 +142,14 @@ impl<'a> Parser<'a> {
         self.state = self.states.pop().unwrap_or(State::End);
     }
 
-    fn peek_kind(&mut self) -> Res<(TokenKind, Mark, Mark)> {
+    fn peek_kind(&mut self) -> Res<(Tk, Mark, Mark)> {
         let t = self.scanner.peek()?;
-        Ok((t.kind.clone(), t.start, t.end))
+        Ok((t.kind.tk(), t.start, t.end))
+    }
+
+    /// Takes the peeked token with its payload.
+    fn take(&mut self) -> TokenKind {
+        self.scanner.take_token().map(|t| t.kind).unwrap_or(TokenKind::StreamEnd)
     }
 
     fn state_machine(&mut self) -> Res<Event> {
@@ -176,7 +181,7 @@ impl<'a> Parser<'a> {
 
     fn parse_stream_start(&mut self) -> Res<Event> {
         let (k, s, e) = self.peek_kind()?;
-        if k != TokenKind::StreamStart {
+        if k != Tk::StreamStart {
             return Err(perr("did not find expected <stream-start>", s));
         }
         self.state = State::ImplicitDocumentStart;
@@ -187,7 +192,7 @@ impl<'a> Parser<'a> {
     fn parse_document_start(&mut self, implicit: bool) -> Res<Event> {
         let (mut k, mut s, mut e) = self.peek_kind()?;
         if !implicit {
-            while k == TokenKind::DocumentEnd {
+            while k == Tk::DocumentEnd {
                 self.scanner.skip_token();
                 let t = self.peek_kind()?;
                 k = t.0;
@@ -195,18 +200,18 @@ impl<'a> Parser<'a> {
                 e = t.2;
             }
         }
-        let is_directive = matches!(k, TokenKind::VersionDirective(..) | TokenKind::TagDirective(..));
-        if implicit && !is_directive && k != TokenKind::DocumentStart && k != TokenKind::StreamEnd {
+        let is_directive = matches!(k, Tk::VersionDirective | Tk::TagDirective);
+        if implicit && !is_directive && k != Tk::DocumentStart && k != Tk::StreamEnd {
             self.process_directives()?;
             self.states.push(State::DocumentEnd);
             self.state = State::BlockNode;
             return Ok(Event::new(EventKind::DocumentStart, s, e));
         }
-        if k != TokenKind::StreamEnd {
+        if k != Tk::StreamEnd {
             let start = s;
             self.process_directives()?;
             let (k, s2, e2) = self.peek_kind()?;
-            if k != TokenKind::DocumentStart {
+            if k != Tk::DocumentStart {
                 return Err(perr("did not find expected <document start>", s2));
             }
             self.states.push(State::DocumentEnd);
@@ -224,11 +229,11 @@ impl<'a> Parser<'a> {
         let (k, s, _) = self.peek_kind()?;
         if matches!(
             k,
-            TokenKind::VersionDirective(..)
-                | TokenKind::TagDirective(..)
-                | TokenKind::DocumentStart
-                | TokenKind::DocumentEnd
-                | TokenKind::StreamEnd
+            Tk::VersionDirective
+                | Tk::TagDirective
+                | Tk::DocumentStart
+                | Tk::DocumentEnd
+                | Tk::StreamEnd
         ) {
             self.pop_state();
             return Ok(empty_scalar(s));
@@ -240,7 +245,7 @@ impl<'a> Parser<'a> {
         let (k, s, e) = self.peek_kind()?;
         let mut end = s;
         let mut implicit = true;
-        if k == TokenKind::DocumentEnd {
+        if k == Tk::DocumentEnd {
             end = e;
             self.scanner.skip_token();
             implicit = false;
@@ -254,9 +259,12 @@ impl<'a> Parser<'a> {
 
     fn parse_node(&mut self, block: bool, indentless_sequence: bool) -> Res<Event> {
         let (k, s, e) = self.peek_kind()?;
-        if let TokenKind::Alias(a) = k {
+        if k == Tk::Alias {
             self.pop_state();
-            self.scanner.skip_token();
+            let a = match self.take() {
+                TokenKind::Alias(a) => a,
+                _ => Vec::new(),
+            };
             let mut ev = Event::new(EventKind::Alias, s, e);
             ev.anchor = Some(a);
             return Ok(ev);
@@ -269,34 +277,38 @@ impl<'a> Parser<'a> {
         let mut anchor: Option<Vec<u8>> = None;
         let mut tag_mark = Mark::default();
         let mut cur = (k, s, e);
-        if let TokenKind::Anchor(a) = &cur.0 {
-            anchor = Some(a.clone());
+        if cur.0 == Tk::Anchor {
             start = cur.1;
             end = cur.2;
-            self.scanner.skip_token();
+            if let TokenKind::Anchor(a) = self.take() {
+                anchor = Some(a);
+            }
             cur = self.peek_kind()?;
-            if let TokenKind::Tag(h, sfx) = &cur.0 {
+            if cur.0 == Tk::Tag {
                 tag_token = true;
-                tag_handle = h.clone();
-                tag_suffix = sfx.clone();
                 tag_mark = cur.1;
                 end = cur.2;
-                self.scanner.skip_token();
+                if let TokenKind::Tag(h, sfx) = self.take() {
+                    tag_handle = h;
+                    tag_suffix = sfx;
+                }
                 cur = self.peek_kind()?;
             }
-        } else if let TokenKind::Tag(h, sfx) = &cur.0 {
+        } else if cur.0 == Tk::Tag {
             tag_token = true;
-            tag_handle = h.clone();
-            tag_suffix = sfx.clone();
             start = cur.1;
             tag_mark = cur.1;
             end = cur.2;
-            self.scanner.skip_token();
+            if let TokenKind::Tag(h, sfx) = self.take() {
+                tag_handle = h;
+                tag_suffix = sfx;
+            }
             cur = self.peek_kind()?;
-            if let TokenKind::Anchor(a) = &cur.0 {
-                anchor = Some(a.clone());
+            if cur.0 == Tk::Anchor {
                 end = cur.2;
-                self.scanner.skip_token();
+                if let TokenKind::Anchor(a) = self.take() {
+                    anchor = Some(a);
+                }
                 cur = self.peek_kind()?;
             }
         }
@@ -328,11 +340,15 @@ impl<'a> Parser<'a> {
             ev.implicit = implicit;
             ev
         };
-        if indentless_sequence && k == TokenKind::BlockEntry {
+        if indentless_sequence && k == Tk::BlockEntry {
             self.state = State::IndentlessSequenceEntry;
             return Ok(mk(EventKind::SequenceStart, te, tag, anchor));
         }
-        if let TokenKind::Scalar(value, style) = k {
+        if k == Tk::Scalar {
+            let (value, style) = match self.take() {
+                TokenKind::Scalar(v, st) => (v, st),
+                _ => (Vec::new(), ScalarStyle::Plain),
+            };
             let mut plain_implicit = false;
             let mut quoted_implicit = false;
             if (tag.is_empty() && style == ScalarStyle::Plain) || tag == b"!" {
@@ -341,7 +357,6 @@ impl<'a> Parser<'a> {
                 quoted_implicit = true;
             }
             self.pop_state();
-            self.scanner.skip_token();
             let mut ev = Event::new(EventKind::Scalar, start, te);
             ev.anchor = anchor;
             ev.tag = tag;
@@ -352,19 +367,19 @@ impl<'a> Parser<'a> {
             return Ok(ev);
         }
         match k {
-            TokenKind::FlowSequenceStart => {
+            Tk::FlowSequenceStart => {
                 self.state = State::FlowSequenceFirstEntry;
                 return Ok(mk(EventKind::SequenceStart, te, tag, anchor));
             }
-            TokenKind::FlowMappingStart => {
+            Tk::FlowMappingStart => {
                 self.state = State::FlowMappingFirstKey;
                 return Ok(mk(EventKind::MappingStart, te, tag, anchor));
             }
-            TokenKind::BlockSequenceStart if block => {
+            Tk::BlockSequenceStart if block => {
                 self.state = State::BlockSequenceFirstEntry;
                 return Ok(mk(EventKind::SequenceStart, te, tag, anchor));
             }
-            TokenKind::BlockMappingStart if block => {
+            Tk::BlockMappingStart if block => {
                 self.state = State::BlockMappingFirstKey;
                 return Ok(mk(EventKind::MappingStart, te, tag, anchor));
             }
@@ -389,18 +404,18 @@ impl<'a> Parser<'a> {
             self.scanner.skip_token();
         }
         let (k, s, e) = self.peek_kind()?;
-        if k == TokenKind::BlockEntry {
+        if k == Tk::BlockEntry {
             let mark = e;
             self.scanner.skip_token();
             let (k2, _, _) = self.peek_kind()?;
-            if k2 != TokenKind::BlockEntry && k2 != TokenKind::BlockEnd {
+            if k2 != Tk::BlockEntry && k2 != Tk::BlockEnd {
                 self.states.push(State::BlockSequenceEntry);
                 return self.parse_node(true, false);
             }
             self.state = State::BlockSequenceEntry;
             return Ok(empty_scalar(mark));
         }
-        if k == TokenKind::BlockEnd {
+        if k == Tk::BlockEnd {
             self.pop_state();
             self.marks.pop();
             self.scanner.skip_token();
@@ -412,11 +427,11 @@ impl<'a> Parser<'a> {
 
     fn parse_indentless_sequence_entry(&mut self) -> Res<Event> {
         let (k, s, e) = self.peek_kind()?;
-        if k == TokenKind::BlockEntry {
+        if k == Tk::BlockEntry {
             let mark = e;
             self.scanner.skip_token();
             let (k2, _, _) = self.peek_kind()?;
-            if !matches!(k2, TokenKind::BlockEntry | TokenKind::Key | TokenKind::Value | TokenKind::BlockEnd) {
+            if !matches!(k2, Tk::BlockEntry | Tk::Key | Tk::Value | Tk::BlockEnd) {
                 self.states.push(State::IndentlessSequenceEntry);
                 return self.parse_node(true, false);
             }
@@ -434,17 +449,17 @@ impl<'a> Parser<'a> {
             self.scanner.skip_token();
         }
         let (k, s, e) = self.peek_kind()?;
-        if k == TokenKind::Key {
+        if k == Tk::Key {
             let mark = e;
             self.scanner.skip_token();
             let (k2, _, _) = self.peek_kind()?;
-            if !matches!(k2, TokenKind::Key | TokenKind::Value | TokenKind::BlockEnd) {
+            if !matches!(k2, Tk::Key | Tk::Value | Tk::BlockEnd) {
                 self.states.push(State::BlockMappingValue);
                 return self.parse_node(true, true);
             }
             self.state = State::BlockMappingValue;
             return Ok(empty_scalar(mark));
-        } else if k == TokenKind::BlockEnd {
+        } else if k == Tk::BlockEnd {
             self.pop_state();
             self.marks.pop();
             self.scanner.skip_token();
@@ -456,11 +471,11 @@ impl<'a> Parser<'a> {
 
     fn parse_block_mapping_value(&mut self) -> Res<Event> {
         let (k, s, e) = self.peek_kind()?;
-        if k == TokenKind::Value {
+        if k == Tk::Value {
             let mark = e;
             self.scanner.skip_token();
             let (k2, _, _) = self.peek_kind()?;
-            if !matches!(k2, TokenKind::Key | TokenKind::Value | TokenKind::BlockEnd) {
+            if !matches!(k2, Tk::Key | Tk::Value | Tk::BlockEnd) {
                 self.states.push(State::BlockMappingKey);
                 return self.parse_node(true, true);
             }
@@ -478,9 +493,9 @@ impl<'a> Parser<'a> {
             self.scanner.skip_token();
         }
         let (mut k, mut s, mut e) = self.peek_kind()?;
-        if k != TokenKind::FlowSequenceEnd {
+        if k != Tk::FlowSequenceEnd {
             if !first {
-                if k == TokenKind::FlowEntry {
+                if k == Tk::FlowEntry {
                     self.scanner.skip_token();
                     let t = self.peek_kind()?;
                     k = t.0;
@@ -491,13 +506,13 @@ impl<'a> Parser<'a> {
                     return Err(perr_ctx("while parsing a flow sequence", cm, "did not find expected ',' or ']'", s));
                 }
             }
-            if k == TokenKind::Key {
+            if k == Tk::Key {
                 self.state = State::FlowSequenceEntryMappingKey;
                 self.scanner.skip_token();
                 let mut ev = Event::new(EventKind::MappingStart, s, e);
                 ev.implicit = true;
                 return Ok(ev);
-            } else if k != TokenKind::FlowSequenceEnd {
+            } else if k != Tk::FlowSequenceEnd {
                 self.states.push(State::FlowSequenceEntry);
                 return self.parse_node(false, false);
             }
@@ -510,7 +525,7 @@ impl<'a> Parser<'a> {
 
     fn parse_flow_sequence_entry_mapping_key(&mut self) -> Res<Event> {
         let (k, _, e) = self.peek_kind()?;
-        if !matches!(k, TokenKind::Value | TokenKind::FlowEntry | TokenKind::FlowSequenceEnd) {
+        if !matches!(k, Tk::Value | Tk::FlowEntry | Tk::FlowSequenceEnd) {
             self.states.push(State::FlowSequenceEntryMappingValue);
             return self.parse_node(false, false);
         }
@@ -522,10 +537,10 @@ impl<'a> Parser<'a> {
 
     fn parse_flow_sequence_entry_mapping_value(&mut self) -> Res<Event> {
         let (k, s, _) = self.peek_kind()?;
-        if k == TokenKind::Value {
+        if k == Tk::Value {
             self.scanner.skip_token();
             let (k2, _, _) = self.peek_kind()?;
-            if k2 != TokenKind::FlowEntry && k2 != TokenKind::FlowSequenceEnd {
+            if k2 != Tk::FlowEntry && k2 != Tk::FlowSequenceEnd {
                 self.states.push(State::FlowSequenceEntryMappingEnd);
                 return self.parse_node(false, false);
             }
@@ -548,9 +563,9 @@ impl<'a> Parser<'a> {
             self.scanner.skip_token();
         }
         let (mut k, mut s, mut e) = self.peek_kind()?;
-        if k != TokenKind::FlowMappingEnd {
+        if k != Tk::FlowMappingEnd {
             if !first {
-                if k == TokenKind::FlowEntry {
+                if k == Tk::FlowEntry {
                     self.scanner.skip_token();
                     let t = self.peek_kind()?;
                     k = t.0;
@@ -561,16 +576,16 @@ impl<'a> Parser<'a> {
                     return Err(perr_ctx("while parsing a flow mapping", cm, "did not find expected ',' or '}'", s));
                 }
             }
-            if k == TokenKind::Key {
+            if k == Tk::Key {
                 self.scanner.skip_token();
                 let (k2, s2, _) = self.peek_kind()?;
-                if !matches!(k2, TokenKind::Value | TokenKind::FlowEntry | TokenKind::FlowMappingEnd) {
+                if !matches!(k2, Tk::Value | Tk::FlowEntry | Tk::FlowMappingEnd) {
                     self.states.push(State::FlowMappingValue);
                     return self.parse_node(false, false);
                 }
                 self.state = State::FlowMappingValue;
                 return Ok(empty_scalar(s2));
-            } else if k != TokenKind::FlowMappingEnd {
+            } else if k != Tk::FlowMappingEnd {
                 self.states.push(State::FlowMappingEmptyValue);
                 return self.parse_node(false, false);
             }
@@ -587,10 +602,10 @@ impl<'a> Parser<'a> {
             self.state = State::FlowMappingKey;
             return Ok(empty_scalar(s));
         }
-        if k == TokenKind::Value {
+        if k == Tk::Value {
             self.scanner.skip_token();
             let (k2, s2, _) = self.peek_kind()?;
-            if k2 != TokenKind::FlowEntry && k2 != TokenKind::FlowMappingEnd {
+            if k2 != Tk::FlowEntry && k2 != Tk::FlowMappingEnd {
                 self.states.push(State::FlowMappingKey);
                 return self.parse_node(false, false);
             }
@@ -606,7 +621,10 @@ impl<'a> Parser<'a> {
         let mut local: Vec<Vec<u8>> = Vec::new();
         loop {
             let (k, s, _) = self.peek_kind()?;
-            match k {
+            if k != Tk::VersionDirective && k != Tk::TagDirective {
+                break;
+            }
+            match self.take() {
                 TokenKind::VersionDirective(major, minor) => {
                     if have_version {
                         return Err(perr("found duplicate %YAML directive", s));
@@ -623,9 +641,8 @@ impl<'a> Parser<'a> {
                     local.push(handle.clone());
                     self.tag_directives.push((handle, prefix));
                 }
-                _ => break,
+                _ => {}
             }
-            self.scanner.skip_token();
         }
         for (h, p) in [(b"!".to_vec(), b"!".to_vec()), (b"!!".to_vec(), b"tag:yaml.org,2002:".to_vec())] {
             if !self.tag_directives.iter().any(|(hh, _)| *hh == h) {

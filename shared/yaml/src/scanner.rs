@@ -88,6 +88,60 @@ pub enum TokenKind {
     Scalar(Vec<u8>, ScalarStyle),
 }
 
+/// A token's kind without its payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tk {
+    StreamStart,
+    StreamEnd,
+    VersionDirective,
+    TagDirective,
+    DocumentStart,
+    DocumentEnd,
+    BlockSequenceStart,
+    BlockMappingStart,
+    BlockEnd,
+    FlowSequenceStart,
+    FlowSequenceEnd,
+    FlowMappingStart,
+    FlowMappingEnd,
+    BlockEntry,
+    FlowEntry,
+    Key,
+    Value,
+    Alias,
+    Anchor,
+    Tag,
+    Scalar,
+}
+
+impl TokenKind {
+    pub fn tk(&self) -> Tk {
+        match self {
+            TokenKind::StreamStart => Tk::StreamStart,
+            TokenKind::StreamEnd => Tk::StreamEnd,
+            TokenKind::VersionDirective(..) => Tk::VersionDirective,
+            TokenKind::TagDirective(..) => Tk::TagDirective,
+            TokenKind::DocumentStart => Tk::DocumentStart,
+            TokenKind::DocumentEnd => Tk::DocumentEnd,
+            TokenKind::BlockSequenceStart => Tk::BlockSequenceStart,
+            TokenKind::BlockMappingStart => Tk::BlockMappingStart,
+            TokenKind::BlockEnd => Tk::BlockEnd,
+            TokenKind::FlowSequenceStart => Tk::FlowSequenceStart,
+            TokenKind::FlowSequenceEnd => Tk::FlowSequenceEnd,
+            TokenKind::FlowMappingStart => Tk::FlowMappingStart,
+            TokenKind::FlowMappingEnd => Tk::FlowMappingEnd,
+            TokenKind::BlockEntry => Tk::BlockEntry,
+            TokenKind::FlowEntry => Tk::FlowEntry,
+            TokenKind::Key => Tk::Key,
+            TokenKind::Value => Tk::Value,
+            TokenKind::Alias(..) => Tk::Alias,
+            TokenKind::Anchor(..) => Tk::Anchor,
+            TokenKind::Tag(..) => Tk::Tag,
+            TokenKind::Scalar(..) => Tk::Scalar,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Token {
     pub kind: TokenKind,
@@ -365,11 +419,18 @@ impl<'a> Scanner<'a> {
     }
 
     pub fn skip_token(&mut self) {
+        self.take_token();
+    }
+
+    /// skip_token() that hands over the token (its payload moved, not copied).
+    pub fn take_token(&mut self) -> Option<Token> {
         self.token_available = false;
         self.tokens_parsed += 1;
-        if let Some(t) = self.tokens.pop_front() {
+        let t = self.tokens.pop_front();
+        if let Some(t) = &t {
             self.stream_end_produced = t.kind == TokenKind::StreamEnd;
         }
+        t
     }
 
     fn fetch_more_tokens(&mut self) -> Res<()> {
