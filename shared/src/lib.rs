@@ -10,6 +10,7 @@ pub mod render;
 #[cfg(feature = "render")]
 pub mod lint;
 pub mod oci;
+pub mod provenance;
 pub mod repo;
 pub mod stream;
 pub mod values;
