@@ -326,6 +326,38 @@ impl<'a> Scanner<'a> {
         self.input.get(self.pos).map_or(1, |&b| utf8_width(b).max(1))
     }
 
+    /// Length of the run of ASCII bytes from the current position that `class` accepts (none while
+    /// the reader's limit is in force, so that cache() keeps its say).
+    #[inline]
+    fn run_len(&self, class: u8) -> usize {
+        if self.reader_limit != usize::MAX {
+            return 0;
+        }
+        let rest = &self.input[self.pos.min(self.input.len())..];
+        rest.iter().position(|&b| RUN_CLASS[b as usize] & class == 0).unwrap_or(rest.len())
+    }
+
+    /// skip() over a run of single-byte characters of `class` (no line breaks among them).
+    #[inline]
+    fn skip_run(&mut self, class: u8) {
+        let n = self.run_len(class);
+        self.pos += n;
+        self.mark.index += n;
+        self.mark.column += n;
+    }
+
+    /// read() over a run of single-byte characters of `class` (no line breaks among them).
+    #[inline]
+    fn read_run(&mut self, class: u8, s: &mut Vec<u8>) {
+        let n = self.run_len(class);
+        if n > 0 {
+            s.extend_from_slice(&self.input[self.pos..self.pos + n]);
+            self.pos += n;
+            self.mark.index += n;
+            self.mark.column += n;
+        }
+    }
+
     #[inline]
     fn skip(&mut self) {
         self.mark.index += 1;
@@ -839,6 +871,7 @@ impl<'a> Scanner<'a> {
                 while !is_breakz(self.ch(0)) {
                     self.skip();
                     self.cache(1)?;
+                    self.skip_run(RUN_LINE);
                 }
             }
             if is_break(self.ch(0)) {
@@ -864,6 +897,7 @@ impl<'a> Scanner<'a> {
             while !is_breakz(self.ch(0)) {
                 self.skip();
                 self.cache(1)?;
+                self.skip_run(RUN_LINE);
             }
         }
         Ok(())
@@ -1171,6 +1205,7 @@ impl<'a> Scanner<'a> {
             while !is_breakz(self.ch(0)) {
                 self.read(&mut s);
                 self.cache(1)?;
+                self.read_run(RUN_LINE, &mut s);
             }
             self.cache(2)?;
             self.read_line(&mut leading_break);
@@ -1328,6 +1363,7 @@ impl<'a> Scanner<'a> {
                     }
                 } else {
                     self.read(&mut s);
+                    self.read_run(RUN_QUOTED, &mut s);
                 }
                 self.cache(2)?;
             }
@@ -1427,6 +1463,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
                 self.read(&mut s);
+                self.read_run(if self.flow_level > 0 { RUN_PLAIN_FLOW } else { RUN_PLAIN }, &mut s);
                 end = self.mark;
                 self.cache(2)?;
             }
@@ -1470,6 +1507,40 @@ impl<'a> Scanner<'a> {
         Ok(Token { kind: TokenKind::Scalar(s, ScalarStyle::Plain), start, end })
     }
 }
+
+/// Byte classes for the batched loops: ASCII characters each loop would take one by one.
+/// RUN_LINE: anything but a line break or NUL (comments, block scalar lines).
+const RUN_LINE: u8 = 1;
+/// RUN_PLAIN: inside a plain scalar outside flow context: not blank, not a break, not ':'.
+const RUN_PLAIN: u8 = 2;
+/// RUN_PLAIN_FLOW: RUN_PLAIN less the flow indicators `,?[]{}`.
+const RUN_PLAIN_FLOW: u8 = 4;
+/// RUN_QUOTED: inside a quoted scalar: not blank, not a break, no quote or backslash.
+const RUN_QUOTED: u8 = 8;
+
+static RUN_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        let mut c = 0;
+        if b != b'\n' && b != b'\r' && b != 0 {
+            c |= RUN_LINE;
+        }
+        if b > b' ' && b < 0x7F && b != b':' {
+            c |= RUN_PLAIN;
+            if !matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}') {
+                c |= RUN_PLAIN_FLOW;
+            }
+            if !matches!(b, b'\'' | b'"' | b'\\') {
+                c |= RUN_QUOTED;
+            }
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
 
 /// The character starting `b` (valid UTF-8, not empty).
 #[inline]
