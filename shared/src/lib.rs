@@ -2,6 +2,9 @@
 //! binaries only parse arguments and print.
 
 pub mod chart;
+// Cluster access (kube-rs): only with the `cluster` feature, which only kubectl-release enables.
+#[cfg(feature = "cluster")]
+pub mod kube;
 pub mod dependency;
 // The renderer compiles once the template engine and values modules it builds on are in place.
 #[cfg(feature = "render")]
@@ -11,6 +14,7 @@ pub mod render;
 pub mod lint;
 pub mod oci;
 pub mod provenance;
+pub mod release;
 pub mod repo;
 pub mod stream;
 pub mod values;

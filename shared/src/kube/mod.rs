@@ -1,0 +1,377 @@
+//! Cluster access for `kubectl release`: kubeconfig as kubectl reads it, a kube-rs client behind blocking
+//! calls, discovery (REST mapping for any kind, CRDs included, and `.Capabilities`' API versions), and the
+//! object operations Helm needs: server-side apply with field manager `helm`, create, get, list, delete.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams, PropagationPolicy};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::discovery::{ApiResource, Discovery, Scope};
+use serde_json::Value;
+
+/// Helm's field manager for server-side apply.
+pub const FIELD_MANAGER: &str = "helm";
+
+/// A failure talking to the cluster, in words for the user.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct KubeError {
+    pub message: String,
+    /// The HTTP status of an API error (404, 409, 422, …); 0 otherwise.
+    pub code: u16,
+}
+
+impl KubeError {
+    pub fn new(message: impl Into<String>) -> Self {
+        KubeError { message: message.into(), code: 0 }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.code == 404
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        self.code == 409
+    }
+}
+
+/// kube-rs errors: the API server's own message for API errors, as client-go prints them.
+fn api_err(e: kube::Error) -> KubeError {
+    match e {
+        kube::Error::Api(status) => KubeError { message: status.message.clone(), code: status.code },
+        other => KubeError::new(other.to_string()),
+    }
+}
+
+/// The connection flags every plugin takes, with kubectl's meaning.
+#[derive(Debug, Clone, Default)]
+pub struct KubeOptions {
+    /// `--kubeconfig`: this file only.
+    pub kubeconfig: Option<PathBuf>,
+    /// `--context`.
+    pub context: Option<String>,
+    /// `-n/--namespace`.
+    pub namespace: Option<String>,
+}
+
+/// Reads the kubeconfig as kubectl does: `--kubeconfig`, else every existing file of `KUBECONFIG`
+/// merged (first one to set a value wins), else `~/.kube/config`.
+pub fn load_kubeconfig(path: Option<&PathBuf>) -> Result<Kubeconfig, KubeError> {
+    let read = |p: &PathBuf| {
+        Kubeconfig::read_from(p).map_err(|e| KubeError::new(format!("reading kubeconfig {}: {e}", p.display())))
+    };
+    if let Some(p) = path {
+        return read(p);
+    }
+    if let Some(list) = std::env::var_os("KUBECONFIG") {
+        let paths: Vec<PathBuf> = std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect();
+        let mut merged: Option<Kubeconfig> = None;
+        for p in paths.iter().filter(|p| p.exists()) {
+            let next = read(p)?;
+            merged = Some(match merged {
+                None => next,
+                Some(m) => m.merge(next).map_err(|e| KubeError::new(format!("merging kubeconfig {}: {e}", p.display())))?,
+            });
+        }
+        if let Some(m) = merged {
+            return Ok(m);
+        }
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let default = home.join(".kube").join("config");
+    if default.exists() {
+        return read(&default);
+    }
+    Err(KubeError::new(
+        "no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config".to_string(),
+    ))
+}
+
+/// One connection to a cluster. Calls block on a private current-thread runtime.
+pub struct Cluster {
+    rt: tokio::runtime::Runtime,
+    client: kube::Client,
+    namespace: String,
+    discovery: Mutex<Option<Discovery>>,
+}
+
+impl Cluster {
+    /// Connects with kubectl's flags. The namespace is `-n`, else `HELM_NAMESPACE`, else the context's,
+    /// else `default`.
+    pub fn connect(opts: &KubeOptions) -> Result<Self, KubeError> {
+        // Only ring is compiled in; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| KubeError::new(format!("starting the I/O runtime: {e}")))?;
+        let kubeconfig = load_kubeconfig(opts.kubeconfig.as_ref())?;
+        let context = opts.context.clone().or_else(|| std::env::var("HELM_KUBECONTEXT").ok().filter(|s| !s.is_empty()));
+        let kopts = KubeConfigOptions { context, cluster: None, user: None };
+        let config = rt
+            .block_on(kube::Config::from_custom_kubeconfig(kubeconfig, &kopts))
+            .map_err(|e| KubeError::new(format!("kubeconfig: {e}")))?;
+        let namespace = opts
+            .namespace
+            .clone()
+            .filter(|s| !s.is_empty())
+            .or_else(|| std::env::var("HELM_NAMESPACE").ok().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| config.default_namespace.clone());
+        let client = {
+            let _guard = rt.enter();
+            kube::Client::try_from(config).map_err(|e| KubeError::new(format!("creating the Kubernetes client: {e}")))?
+        };
+        Ok(Cluster { rt, client, namespace, discovery: Mutex::new(None) })
+    }
+
+    /// The namespace commands act in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The server's `gitVersion`, e.g. `v1.36.3`.
+    pub fn server_version(&self) -> Result<String, KubeError> {
+        let info = self.rt.block_on(self.client.apiserver_version()).map_err(|e| {
+            KubeError::new(format!("Kubernetes cluster unreachable: {}", api_err(e)))
+        })?;
+        Ok(info.git_version)
+    }
+
+    fn with_discovery<T>(&self, f: impl FnOnce(&Discovery) -> T) -> Result<T, KubeError> {
+        let mut guard = self.discovery.lock().map_err(|_| KubeError::new("discovery cache poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(self.run_discovery()?);
+        }
+        match guard.as_ref() {
+            Some(d) => Ok(f(d)),
+            None => Err(KubeError::new("discovery failed")),
+        }
+    }
+
+    fn run_discovery(&self) -> Result<Discovery, KubeError> {
+        let d = self.rt.block_on(Discovery::new(self.client.clone()).run_aggregated());
+        match d {
+            Ok(d) => Ok(d),
+            // servers without aggregated discovery (before 1.26)
+            Err(_) => self
+                .rt
+                .block_on(Discovery::new(self.client.clone()).run())
+                .map_err(|e| KubeError::new(format!("API discovery failed: {}", api_err(e)))),
+        }
+    }
+
+    /// Forgets what discovery found (after CRDs are installed).
+    pub fn invalidate_discovery(&self) {
+        if let Ok(mut g) = self.discovery.lock() {
+            *g = None;
+        }
+    }
+
+    /// Helm's `GetVersionSet`: every served `group/version` and `group/version/Kind`, sorted.
+    pub fn api_versions(&self) -> Result<Vec<String>, KubeError> {
+        self.with_discovery(|d| {
+            let mut set = std::collections::BTreeSet::new();
+            for g in d.groups() {
+                for v in g.versions() {
+                    let gv = if g.name().is_empty() { v.to_string() } else { format!("{}/{v}", g.name()) };
+                    for (ar, _) in g.versioned_resources(v) {
+                        set.insert(format!("{gv}/{}", ar.kind));
+                    }
+                    set.insert(gv);
+                }
+            }
+            set.into_iter().collect()
+        })
+    }
+
+    /// REST mapping: the resource and whether it is namespaced, for `apiVersion` + `kind`. Unknown kinds
+    /// trigger one fresh discovery (a CRD may just have been created).
+    pub fn resolve(&self, api_version: &str, kind: &str) -> Result<(ApiResource, bool), KubeError> {
+        let (group, version) = match api_version.split_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (String::new(), api_version.to_string()),
+        };
+        let gvk = kube::api::GroupVersionKind::gvk(&group, &version, kind);
+        let find = |d: &Discovery| d.resolve_gvk(&gvk).map(|(ar, caps)| (ar, caps.scope == Scope::Namespaced));
+        if let Some(found) = self.with_discovery(find)? {
+            return Ok(found);
+        }
+        self.invalidate_discovery();
+        self.with_discovery(find)?.ok_or_else(|| {
+            KubeError::new(format!(
+                "resource mapping not found for kind \"{kind}\" in version \"{api_version}\": ensure CRDs are installed first"
+            ))
+        })
+    }
+
+    fn api_for(&self, api_version: &str, kind: &str, namespace: &str) -> Result<(Api<DynamicObject>, bool), KubeError> {
+        let (ar, namespaced) = self.resolve(api_version, kind)?;
+        let api = if namespaced {
+            Api::namespaced_with(self.client.clone(), namespace, &ar)
+        } else {
+            Api::all_with(self.client.clone(), &ar)
+        };
+        Ok((api, namespaced))
+    }
+
+    /// The namespace an object goes to: its own, else `default_ns`; none for cluster-scoped kinds.
+    pub fn object_namespace(&self, obj: &Value, default_ns: &str) -> Result<Option<String>, KubeError> {
+        let (api_version, kind, _) = ident(obj)?;
+        let (_, namespaced) = self.resolve(&api_version, &kind)?;
+        if !namespaced {
+            return Ok(None);
+        }
+        let own = obj.pointer("/metadata/namespace").and_then(Value::as_str).filter(|s| !s.is_empty());
+        Ok(Some(own.unwrap_or(default_ns).to_string()))
+    }
+
+    /// Server-side apply (field manager `helm`); `force` takes over fields other managers own.
+    pub fn apply(&self, obj: &Value, default_ns: &str, force: bool) -> Result<Value, KubeError> {
+        let (api_version, kind, name) = ident(obj)?;
+        let ns = self.object_namespace(obj, default_ns)?;
+        let (api, _) = self.api_for(&api_version, &kind, ns.as_deref().unwrap_or(""))?;
+        let mut body = obj.clone();
+        if let (Some(ns), Some(meta)) = (&ns, body.get_mut("metadata").and_then(Value::as_object_mut)) {
+            meta.insert("namespace".into(), Value::String(ns.clone()));
+        }
+        let mut pp = PatchParams::apply(FIELD_MANAGER);
+        if force {
+            pp = pp.force();
+        }
+        let out = self.rt.block_on(api.patch(&name, &pp, &Patch::Apply(&body))).map_err(api_err)?;
+        serde_json::to_value(out).map_err(|e| KubeError::new(e.to_string()))
+    }
+
+    /// Create; `Ok(false)` when it already exists.
+    pub fn create(&self, obj: &Value, default_ns: &str) -> Result<bool, KubeError> {
+        let (api_version, kind, _) = ident(obj)?;
+        let ns = self.object_namespace(obj, default_ns)?;
+        let (api, _) = self.api_for(&api_version, &kind, ns.as_deref().unwrap_or(""))?;
+        let dynobj: DynamicObject = serde_json::from_value(obj.clone()).map_err(|e| KubeError::new(e.to_string()))?;
+        match self.rt.block_on(api.create(&PostParams::default(), &dynobj)) {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let e = api_err(e);
+                if e.is_conflict() {
+                    Ok(false)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// The live object, or `None`.
+    pub fn get(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<Option<Value>, KubeError> {
+        let (api, _) = self.api_for(api_version, kind, namespace)?;
+        let got = self.rt.block_on(api.get_opt(name)).map_err(api_err)?;
+        got.map(|o| serde_json::to_value(o).map_err(|e| KubeError::new(e.to_string()))).transpose()
+    }
+
+    /// Objects of a kind in a namespace ("" = all namespaces), by label selector.
+    pub fn list(&self, api_version: &str, kind: &str, namespace: &str, selector: &str) -> Result<Vec<Value>, KubeError> {
+        let (ar, namespaced) = self.resolve(api_version, kind)?;
+        let api: Api<DynamicObject> = if namespaced && !namespace.is_empty() {
+            Api::namespaced_with(self.client.clone(), namespace, &ar)
+        } else {
+            Api::all_with(self.client.clone(), &ar)
+        };
+        let lp = ListParams::default().labels(selector);
+        let list = self.rt.block_on(api.list(&lp)).map_err(api_err)?;
+        list.items.into_iter().map(|o| serde_json::to_value(o).map_err(|e| KubeError::new(e.to_string()))).collect()
+    }
+
+    /// Names, namespaces and labels only (no payloads cross the wire), by label selector.
+    pub fn list_labels(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        selector: &str,
+    ) -> Result<Vec<(String, String, BTreeMap<String, String>)>, KubeError> {
+        let (ar, namespaced) = self.resolve(api_version, kind)?;
+        let api: Api<DynamicObject> = if namespaced && !namespace.is_empty() {
+            Api::namespaced_with(self.client.clone(), namespace, &ar)
+        } else {
+            Api::all_with(self.client.clone(), &ar)
+        };
+        let lp = ListParams::default().labels(selector);
+        let list = self.rt.block_on(api.list_metadata(&lp)).map_err(api_err)?;
+        Ok(list
+            .items
+            .into_iter()
+            .map(|o| {
+                let m = o.metadata;
+                (m.name.unwrap_or_default(), m.namespace.unwrap_or_default(), m.labels.unwrap_or_default())
+            })
+            .collect())
+    }
+
+    /// Replaces an object (PUT); the body carries its resourceVersion or none.
+    pub fn replace(&self, obj: &Value, default_ns: &str) -> Result<Value, KubeError> {
+        let (api_version, kind, name) = ident(obj)?;
+        let ns = self.object_namespace(obj, default_ns)?;
+        let (api, _) = self.api_for(&api_version, &kind, ns.as_deref().unwrap_or(""))?;
+        let dynobj: DynamicObject = serde_json::from_value(obj.clone()).map_err(|e| KubeError::new(e.to_string()))?;
+        let out = self.rt.block_on(api.replace(&name, &PostParams::default(), &dynobj)).map_err(api_err)?;
+        serde_json::to_value(out).map_err(|e| KubeError::new(e.to_string()))
+    }
+
+    /// Deletes with background propagation (Helm's default cascade); `Ok(false)` when it was not there.
+    pub fn delete(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<bool, KubeError> {
+        let (api, _) = self.api_for(api_version, kind, namespace)?;
+        let dp = DeleteParams { propagation_policy: Some(PropagationPolicy::Background), ..Default::default() };
+        match self.rt.block_on(api.delete(name, &dp)) {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let e = api_err(e);
+                if e.is_not_found() {
+                    Ok(false)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// Polls `check` on the live object every 300 ms until it says done (`Ok(true)`), fails, or `timeout`.
+    pub fn wait_for(
+        &self,
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        namespace: &str,
+        timeout: Duration,
+        mut check: impl FnMut(Option<&Value>) -> Result<bool, String>,
+    ) -> Result<(), KubeError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let live = self.get(api_version, kind, name, namespace)?;
+            match check(live.as_ref()) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => return Err(KubeError::new(e)),
+            }
+            if Instant::now() >= deadline {
+                return Err(KubeError::new(format!("timed out waiting for the condition on {kind} {name}")));
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+/// `apiVersion`, `kind` and `metadata.name` of an object.
+pub fn ident(obj: &Value) -> Result<(String, String, String), KubeError> {
+    let s = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+    let (api_version, kind, name) = (s("/apiVersion"), s("/kind"), s("/metadata/name"));
+    if kind.is_empty() || api_version.is_empty() {
+        return Err(KubeError::new(format!("object {name:?} has no apiVersion or kind")));
+    }
+    if name.is_empty() {
+        return Err(KubeError::new(format!("a {kind} object has no metadata.name")));
+    }
+    Ok((api_version, kind, name))
+}

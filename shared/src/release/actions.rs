@@ -1,0 +1,908 @@
+//! The release operations the binaries call (Helm's `pkg/action`): install, upgrade, rollback, uninstall,
+//! status/get, list and history, on a [`Cluster`] and a [`Storage`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::record::{self, Hook, Release};
+use super::storage::{Storage, StorageError};
+use crate::chart::Chart;
+use crate::kube::{Cluster, KubeError};
+use crate::render::manifest;
+use crate::render::pipeline::{self, RenderOptions};
+use crate::render::{CapabilitiesInput, ReleaseOptions};
+
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+pub const RELEASE_NAME_ANNOTATION: &str = "meta.helm.sh/release-name";
+pub const RELEASE_NAMESPACE_ANNOTATION: &str = "meta.helm.sh/release-namespace";
+pub const RESOURCE_POLICY_ANNOTATION: &str = "helm.sh/resource-policy";
+
+/// A failed operation: Helm's message, and the release as far as it got (for `-o` and debugging).
+#[derive(Debug)]
+pub struct ActionError {
+    pub message: String,
+    pub release: Option<Release>,
+}
+
+impl std::fmt::Display for ActionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ActionError {}
+
+fn err(message: impl std::fmt::Display) -> ActionError {
+    ActionError { message: message.to_string(), release: None }
+}
+
+impl From<StorageError> for ActionError {
+    fn from(e: StorageError) -> Self {
+        err(e)
+    }
+}
+
+impl From<KubeError> for ActionError {
+    fn from(e: KubeError) -> Self {
+        err(e)
+    }
+}
+
+/// Helm's release name rule: DNS-1123 subdomain-ish, at most 53 characters.
+pub fn validate_release_name(name: &str) -> Result<(), ActionError> {
+    const RE: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    if name.is_empty() {
+        return Err(err("release name \"\": no name provided"));
+    }
+    let ok = regex::Regex::new(RE).map(|re| re.is_match(name)).unwrap_or(false);
+    if !ok || name.len() > 53 {
+        return Err(err(format!(
+            "release name {name:?}: invalid release name, must match regex {RE} and the length must not be longer than 53"
+        )));
+    }
+    Ok(())
+}
+
+/// `.Capabilities` from the cluster: its version and every served API version.
+pub fn cluster_capabilities(cluster: &Cluster) -> Result<CapabilitiesInput, ActionError> {
+    Ok(CapabilitiesInput { kube_version: Some(cluster.server_version()?), api_versions: cluster.api_versions()? })
+}
+
+/// Options of `install` (Helm's `action.Install`).
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    pub name: String,
+    pub namespace: String,
+    pub create_namespace: bool,
+    /// Render and validate only; nothing is created or stored.
+    pub dry_run: bool,
+    pub description: String,
+    pub no_hooks: bool,
+    pub skip_crds: bool,
+    pub force_conflicts: bool,
+    pub take_ownership: bool,
+    /// Reuse the name of an uninstalled or failed release.
+    pub replace: bool,
+    pub timeout: Duration,
+    /// User labels for the storage objects.
+    pub labels: BTreeMap<String, String>,
+    pub render: RenderOptions,
+}
+
+impl Default for InstallOptions {
+    fn default() -> Self {
+        InstallOptions {
+            name: String::new(),
+            namespace: "default".into(),
+            create_namespace: false,
+            dry_run: false,
+            description: String::new(),
+            no_hooks: false,
+            skip_crds: false,
+            force_conflicts: false,
+            take_ownership: false,
+            replace: false,
+            timeout: Duration::from_secs(300),
+            labels: BTreeMap::new(),
+            render: RenderOptions::default(),
+        }
+    }
+}
+
+/// One object of a manifest, parsed, with where it goes.
+#[derive(Debug, Clone)]
+struct Object {
+    value: Value,
+    api_version: String,
+    kind: String,
+    name: String,
+}
+
+impl Object {
+    fn parse(doc: &str) -> Result<Option<Object>, ActionError> {
+        let value = goyaml::from_str(doc).map_err(|e| err(format!("unable to build kubernetes objects from release manifest: {e}")))?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        let s = |p: &str| value.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+        let (api_version, kind, name) = (s("/apiVersion"), s("/kind"), s("/metadata/name"));
+        if kind.is_empty() || api_version.is_empty() {
+            return Err(err(format!(
+                "unable to build kubernetes objects from release manifest: error validating data: apiVersion or kind not set in {doc:?}"
+            )));
+        }
+        Ok(Some(Object { value, api_version, kind, name }))
+    }
+
+    fn namespace_in(&self, cluster: &Cluster, release_ns: &str) -> Result<String, ActionError> {
+        Ok(cluster.object_namespace(&self.value, release_ns)?.unwrap_or_default())
+    }
+
+    fn describe(&self, ns: &str) -> String {
+        format!("{} {:?} in namespace {:?}", self.kind, self.name, ns)
+    }
+
+    fn annotation(&self, key: &str) -> Option<&str> {
+        self.value.pointer("/metadata/annotations").and_then(|a| a.get(key)).and_then(Value::as_str)
+    }
+
+    /// Helm's setMetadataVisitor: the ownership label and annotations.
+    fn set_owner(&mut self, release: &str, namespace: &str) {
+        let Some(obj) = self.value.as_object_mut() else { return };
+        let meta = obj.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        if !meta.is_object() {
+            *meta = Value::Object(Map::new());
+        }
+        let Some(meta) = meta.as_object_mut() else { return };
+        for (field, key, val) in [
+            ("labels", MANAGED_BY_LABEL, "Helm"),
+            ("annotations", RELEASE_NAME_ANNOTATION, release),
+            ("annotations", RELEASE_NAMESPACE_ANNOTATION, namespace),
+        ] {
+            let m = meta.entry(field).or_insert_with(|| Value::Object(Map::new()));
+            if !m.is_object() {
+                *m = Value::Object(Map::new());
+            }
+            if let Some(m) = m.as_object_mut() {
+                m.insert(key.to_string(), Value::String(val.to_string()));
+            }
+        }
+    }
+}
+
+/// The objects of a stored manifest, in the order given.
+fn objects_of(manifest_text: &str) -> Result<Vec<Object>, ActionError> {
+    let mut out = Vec::new();
+    for doc in manifest::split_manifests(manifest_text) {
+        if let Some(o) = Object::parse(&doc)? {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
+/// A stored manifest's objects in `order` (Helm splits it into `manifest-N` files and sorts by kind).
+fn sorted_objects(manifest_text: &str, order: &[&str]) -> Result<Vec<Object>, ActionError> {
+    let files: BTreeMap<String, String> = manifest::split_manifests(manifest_text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| (format!("manifest-{i}"), d))
+        .collect();
+    let (_, sorted) = manifest::sort_manifests(&files, order).map_err(|(m, _, _)| err(m))?;
+    let mut out = Vec::new();
+    for m in sorted {
+        if let Some(o) = Object::parse(&m.content)? {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
+fn to_record_hooks(hooks: &[manifest::Hook]) -> Vec<Hook> {
+    hooks
+        .iter()
+        .map(|h| Hook {
+            name: h.name.clone(),
+            kind: h.kind.clone(),
+            path: h.path.clone(),
+            manifest: h.manifest.clone(),
+            events: h.events.clone(),
+            last_run: Default::default(),
+            weight: h.weight,
+            delete_policies: h.delete_policies.clone(),
+            output_log_policies: h.output_log_policies.clone(),
+        })
+        .collect()
+}
+
+/// Helm's checkOwnership: the live object must carry this release's label and annotations.
+fn check_ownership(live: &Value, release: &str, namespace: &str) -> Result<(), String> {
+    let get = |field: &str, key: &str| -> Option<String> {
+        live.pointer(&format!("/metadata/{field}")).and_then(|m| m.get(key)).and_then(Value::as_str).map(str::to_string)
+    };
+    let require = |field: &str, key: &str, want: &str| -> Option<String> {
+        match get(field, key) {
+            None => Some(format!("missing key {key:?}: must be set to {want:?}")),
+            Some(actual) if actual != want => {
+                Some(format!("key {key:?} must equal {want:?}: current value is {actual:?}"))
+            }
+            _ => None,
+        }
+    };
+    let mut errs = Vec::new();
+    if let Some(e) = require("labels", MANAGED_BY_LABEL, "Helm") {
+        errs.push(format!("label validation error: {e}"));
+    }
+    if let Some(e) = require("annotations", RELEASE_NAME_ANNOTATION, release) {
+        errs.push(format!("annotation validation error: {e}"));
+    }
+    if let Some(e) = require("annotations", RELEASE_NAMESPACE_ANNOTATION, namespace) {
+        errs.push(format!("annotation validation error: {e}"));
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("invalid ownership metadata; {}", errs.join("; ")))
+    }
+}
+
+/// Install the chart's `crds/` files (create only: existing CRDs are left alone), then wait until they
+/// are established and refresh discovery.
+fn install_crds(cluster: &Cluster, crds: &[(String, String)], timeout: Duration) -> Result<(), ActionError> {
+    let mut created = Vec::new();
+    for (name, content) in crds {
+        for doc in manifest::split_manifests(content) {
+            let Some(obj) = Object::parse(&doc).map_err(|e| err(format!("failed to install CRD {name}: {e}")))? else {
+                continue;
+            };
+            cluster.create(&obj.value, "").map_err(|e| err(format!("failed to install CRD {name}: {e}")))?;
+            created.push(obj);
+        }
+    }
+    for obj in &created {
+        cluster.wait_for(&obj.api_version, &obj.kind, &obj.name, "", timeout, |live| {
+            Ok(live.and_then(|l| l.pointer("/status/conditions")).and_then(Value::as_array).is_some_and(|c| {
+                c.iter().any(|c| c["type"] == "Established" && c["status"] == "True")
+            }))
+        })?;
+    }
+    if !created.is_empty() {
+        cluster.invalidate_discovery();
+    }
+    Ok(())
+}
+
+/// Runs the hooks of one event: kind order, then weight, then name; each created and waited for (Jobs
+/// complete, Pods succeed), with the delete policies applied.
+fn run_hooks(
+    cluster: &Cluster,
+    storage: &Storage,
+    rel: &mut Release,
+    event: &str,
+    timeout: Duration,
+) -> Result<(), String> {
+    let mut idx: Vec<usize> = (0..rel.hooks.len()).filter(|&i| rel.hooks[i].events.iter().any(|e| e == event)).collect();
+    idx.sort_by(|&a, &b| {
+        let (x, y) = (&rel.hooks[a], &rel.hooks[b]);
+        x.weight.cmp(&y.weight).then_with(|| x.name.cmp(&y.name))
+    });
+    let ns = rel.namespace.clone();
+    let mut done = Vec::new();
+    for i in idx {
+        if rel.hooks[i].delete_policies.is_empty() {
+            rel.hooks[i].delete_policies.push("before-hook-creation".into());
+        }
+        let objs = objects_of(&rel.hooks[i].manifest).map_err(|e| {
+            format!("unable to build kubernetes object for {event} hook {}: {e}", rel.hooks[i].path)
+        })?;
+        if has_policy(&rel.hooks[i], "before-hook-creation") {
+            delete_and_wait(cluster, &objs, &ns, timeout)?;
+        }
+        rel.hooks[i].last_run = record::HookExecution {
+            started_at: record::now_rfc3339(),
+            completed_at: String::new(),
+            phase: "Running".into(),
+        };
+        let _ = storage.update(rel);
+        rel.hooks[i].last_run.phase = "Unknown".into();
+        for o in &objs {
+            if let Err(e) = cluster.apply(&o.value, &ns, false) {
+                rel.hooks[i].last_run.completed_at = record::now_rfc3339();
+                rel.hooks[i].last_run.phase = "Failed".into();
+                return Err(format!("warning: Hook {event} {} failed: {e}", rel.hooks[i].path));
+            }
+        }
+        let waited = objs.iter().try_for_each(|o| wait_hook_ready(cluster, o, &ns, timeout));
+        rel.hooks[i].last_run.completed_at = record::now_rfc3339();
+        if let Err(e) = waited {
+            rel.hooks[i].last_run.phase = "Failed".into();
+            if has_policy(&rel.hooks[i], "hook-failed") {
+                let _ = delete_and_wait(cluster, &objs, &ns, timeout);
+            }
+            return Err(e);
+        }
+        rel.hooks[i].last_run.phase = "Succeeded".into();
+        done.push((i, objs));
+    }
+    for (i, objs) in done.into_iter().rev() {
+        if has_policy(&rel.hooks[i], "hook-succeeded") {
+            delete_and_wait(cluster, &objs, &ns, timeout)?;
+        }
+    }
+    Ok(())
+}
+
+fn has_policy(h: &Hook, p: &str) -> bool {
+    h.kind != "CustomResourceDefinition" && h.delete_policies.iter().any(|x| x == p)
+}
+
+fn delete_and_wait(cluster: &Cluster, objs: &[Object], release_ns: &str, timeout: Duration) -> Result<(), String> {
+    for o in objs {
+        let ns = o.namespace_in(cluster, release_ns).map_err(|e| e.message)?;
+        let existed = cluster.delete(&o.api_version, &o.kind, &o.name, &ns).map_err(|e| e.message)?;
+        if existed {
+            cluster
+                .wait_for(&o.api_version, &o.kind, &o.name, &ns, timeout, |live| Ok(live.is_none()))
+                .map_err(|e| e.message)?;
+        }
+    }
+    Ok(())
+}
+
+/// Helm's WatchUntilReady for hooks: Jobs must complete, Pods must succeed, other kinds just exist.
+fn wait_hook_ready(cluster: &Cluster, o: &Object, release_ns: &str, timeout: Duration) -> Result<(), String> {
+    let ns = o.namespace_in(cluster, release_ns).map_err(|e| e.message)?;
+    match o.kind.as_str() {
+        "Job" => cluster
+            .wait_for(&o.api_version, &o.kind, &o.name, &ns, timeout, |live| {
+                let conds = live.and_then(|l| l.pointer("/status/conditions")).and_then(Value::as_array);
+                for c in conds.into_iter().flatten() {
+                    if c["status"] == "True" && c["type"] == "Complete" {
+                        return Ok(true);
+                    }
+                    if c["status"] == "True" && c["type"] == "Failed" {
+                        return Err(format!("job {} failed: {}", o.name, c["reason"].as_str().unwrap_or("")));
+                    }
+                }
+                Ok(false)
+            })
+            .map_err(|e| e.message),
+        "Pod" => cluster
+            .wait_for(&o.api_version, &o.kind, &o.name, &ns, timeout, |live| {
+                match live.and_then(|l| l.pointer("/status/phase")).and_then(Value::as_str) {
+                    Some("Succeeded") => Ok(true),
+                    Some("Failed") => Err(format!("pod {} failed", o.name)),
+                    _ => Ok(false),
+                }
+            })
+            .map_err(|e| e.message),
+        _ => Ok(()),
+    }
+}
+
+/// Applies the objects in order with the ownership metadata (server-side apply, field manager `helm`).
+fn apply_objects(cluster: &Cluster, objs: &mut [Object], rel: &Release, force: bool) -> Result<(), String> {
+    for o in objs.iter_mut() {
+        o.set_owner(&rel.name, &rel.namespace);
+        cluster.apply(&o.value, &rel.namespace, force).map_err(|e| e.message)?;
+    }
+    Ok(())
+}
+
+/// Deletes objects of `old` that `new` no longer has (upgrade, rollback), keeping `resource-policy: keep`.
+fn delete_removed(cluster: &Cluster, old: &str, new: &[Object], release_ns: &str) -> Result<(), String> {
+    let olds = sorted_objects(old, &crate::render::manifest::uninstall_order()).map_err(|e| e.message)?;
+    for o in olds {
+        let gone = !new.iter().any(|n| n.kind == o.kind && n.name == o.name && n.api_version.split('/').next() == o.api_version.split('/').next()
+            && n.value.pointer("/metadata/namespace") == o.value.pointer("/metadata/namespace"));
+        if gone && o.annotation(RESOURCE_POLICY_ANNOTATION) != Some("keep") {
+            let ns = o.namespace_in(cluster, release_ns).map_err(|e| e.message)?;
+            cluster.delete(&o.api_version, &o.kind, &o.name, &ns).map_err(|e| e.message)?;
+        }
+    }
+    Ok(())
+}
+
+/// `helm install`: render, CRDs (first install only), pre-install hooks, the manifest in Helm's kind order
+/// with ownership metadata, post-install hooks, then the revision recorded `deployed`. A rendering error
+/// stores nothing; an apply or hook error records a `failed` revision with the server's message.
+pub fn install(
+    cluster: Option<&Cluster>,
+    storage: &Storage,
+    chart: Chart,
+    user_values: &Map<String, Value>,
+    opts: &InstallOptions,
+) -> Result<Release, ActionError> {
+    pipeline::check_installable(&chart).map_err(err)?;
+    validate_release_name(&opts.name)?;
+    if let Some(bad) = opts.labels.keys().find(|k| super::storage::SYSTEM_LABELS.contains(&k.as_str())) {
+        return Err(err(format!(
+            "user supplied labels contains system reserved label name {bad:?}. System labels: {:?}",
+            super::storage::SYSTEM_LABELS
+        )));
+    }
+    let live = if opts.dry_run { None } else { cluster };
+    if live.is_some() {
+        if let Ok(last) = storage.last(&opts.name) {
+            let reusable = opts.replace
+                && (last.info.status == record::STATUS_UNINSTALLED || last.info.status == record::STATUS_FAILED);
+            if !reusable {
+                return Err(err("cannot reuse a name that is still in use"));
+            }
+        }
+    }
+    pipeline::check_dependencies(&chart).map_err(err)?;
+    let caps = match live {
+        Some(c) => cluster_capabilities(c)?,
+        None => CapabilitiesInput::default(),
+    };
+    let crds: Vec<(String, String)> = chart
+        .crd_files()
+        .into_iter()
+        .map(|(n, f)| (n, String::from_utf8_lossy(&f.data).into_owned()))
+        .collect();
+    if let (Some(c), false) = (live, opts.skip_crds) {
+        if !crds.is_empty() {
+            install_crds(c, &crds, opts.timeout)?;
+        }
+    }
+    let chart_record = record::chart_json(&chart);
+    let ropts = ReleaseOptions {
+        name: opts.name.clone(),
+        namespace: opts.namespace.clone(),
+        revision: 1,
+        is_install: true,
+        is_upgrade: false,
+    };
+    let rendered = pipeline::render_release(chart, user_values, &ropts, &caps, &opts.render).map_err(err)?;
+
+    let now = record::now_rfc3339();
+    let mut rel = Release {
+        name: opts.name.clone(),
+        info: record::Info {
+            first_deployed: now.clone(),
+            last_deployed: now,
+            notes: rendered.notes.clone(),
+            ..Default::default()
+        },
+        chart: chart_record,
+        config: user_values.clone(),
+        manifest: pipeline::manifest_text(&rendered, false),
+        hooks: to_record_hooks(&rendered.hooks),
+        version: 1,
+        namespace: opts.namespace.clone(),
+        apply_method: "ssa".into(),
+        labels: opts.labels.clone(),
+        ..Default::default()
+    };
+    rel.set_status(record::STATUS_PENDING_INSTALL, "Initial install underway");
+    let mut objs = objects_of(&rel.manifest)?;
+    for o in objs.iter_mut() {
+        o.set_owner(&rel.name, &rel.namespace);
+    }
+
+    let Some(cluster) = live else {
+        rel.info.description = "Dry run complete".into();
+        return Ok(rel);
+    };
+    if !opts.take_ownership {
+        for o in &objs {
+            let ns = o.namespace_in(cluster, &rel.namespace)?;
+            let existing = cluster
+                .get(&o.api_version, &o.kind, &o.name, &ns)
+                .map_err(|e| err(format!("unable to continue with install: could not get information about the resource {}: {e}", o.describe(&ns))))?;
+            if let Some(existing) = existing {
+                check_ownership(&existing, &rel.name, &rel.namespace).map_err(|e| {
+                    err(format!(
+                        "unable to continue with install: {} exists and cannot be imported into the current release: {e}",
+                        o.describe(&ns)
+                    ))
+                })?;
+            }
+        }
+    }
+    if opts.create_namespace {
+        let ns = serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": rel.namespace, "labels": {"name": rel.namespace}}});
+        if cluster.get("v1", "Namespace", &rel.namespace, "")?.is_none() {
+            cluster.create(&ns, "")?;
+        }
+    }
+    if opts.replace {
+        if let Ok(mut last) = storage.last(&rel.name) {
+            rel.version = last.version + 1;
+            last.set_status(record::STATUS_SUPERSEDED, "superseded by new release");
+            storage.update(&last)?;
+        }
+    }
+    storage.create(&rel)?;
+
+    let outcome = (|| -> Result<(), String> {
+        if !opts.no_hooks {
+            run_hooks(cluster, storage, &mut rel, "pre-install", opts.timeout).map_err(|e| format!("failed pre-install: {e}"))?;
+        }
+        apply_objects(cluster, &mut objs, &rel, opts.force_conflicts)?;
+        if !opts.no_hooks {
+            run_hooks(cluster, storage, &mut rel, "post-install", opts.timeout).map_err(|e| format!("failed post-install: {e}"))?;
+        }
+        Ok(())
+    })();
+    match outcome {
+        Ok(()) => {
+            let d = if opts.description.is_empty() { "Install complete" } else { opts.description.as_str() };
+            rel.set_status(record::STATUS_DEPLOYED, d);
+            storage.update(&rel)?;
+            Ok(rel)
+        }
+        Err(e) => {
+            rel.set_status(record::STATUS_FAILED, format!("Release {:?} failed: {e}", rel.name));
+            let _ = storage.update(&rel);
+            Err(ActionError { message: e, release: Some(rel) })
+        }
+    }
+}
+
+/// Options of `upgrade` (Helm's `action.Upgrade`, the parts we support).
+#[derive(Debug, Clone)]
+pub struct UpgradeOptions {
+    pub namespace: String,
+    pub dry_run: bool,
+    pub description: String,
+    pub no_hooks: bool,
+    pub force_conflicts: bool,
+    pub reset_values: bool,
+    pub reuse_values: bool,
+    pub timeout: Duration,
+    /// `--history-max` (0 = unlimited).
+    pub max_history: usize,
+    pub render: RenderOptions,
+}
+
+/// `helm upgrade`: a new revision from the chart; the old deployed one becomes `superseded`.
+pub fn upgrade(
+    cluster: &Cluster,
+    storage: &Storage,
+    name: &str,
+    chart: Chart,
+    user_values: &Map<String, Value>,
+    opts: &UpgradeOptions,
+) -> Result<Release, ActionError> {
+    validate_release_name(name)?;
+    let last = storage.last(name).map_err(|e| match e {
+        StorageError::NotFound => err(format!("{name:?} has no deployed releases")),
+        e => err(e),
+    })?;
+    if record::is_pending(&last.info.status) {
+        return Err(err("another operation (install/upgrade/rollback) is in progress"));
+    }
+    let current = if last.info.status == record::STATUS_DEPLOYED {
+        last.clone()
+    } else {
+        storage.deployed(name).unwrap_or_else(|_| last.clone())
+    };
+    let mut values = user_values.clone();
+    if opts.reuse_values {
+        values = crate::values::coalesce_tables(values, current.config.clone());
+    } else if !opts.reset_values && values.is_empty() {
+        values = current.config.clone();
+    }
+    let caps = cluster_capabilities(cluster)?;
+    pipeline::check_installable(&chart).map_err(err)?;
+    pipeline::check_dependencies(&chart).map_err(err)?;
+    let chart_record = record::chart_json(&chart);
+    let revision = last.version + 1;
+    let ropts = ReleaseOptions {
+        name: name.to_string(),
+        namespace: current.namespace.clone(),
+        revision,
+        is_install: false,
+        is_upgrade: true,
+    };
+    let rendered = pipeline::render_release(chart, &values, &ropts, &caps, &opts.render).map_err(err)?;
+    let mut rel = Release {
+        name: name.to_string(),
+        info: record::Info {
+            first_deployed: current.info.first_deployed.clone(),
+            last_deployed: record::now_rfc3339(),
+            notes: rendered.notes.clone(),
+            ..Default::default()
+        },
+        chart: chart_record,
+        config: values,
+        manifest: pipeline::manifest_text(&rendered, false),
+        hooks: to_record_hooks(&rendered.hooks),
+        version: revision,
+        namespace: current.namespace.clone(),
+        apply_method: "ssa".into(),
+        labels: current.labels.clone(),
+        ..Default::default()
+    };
+    rel.set_status(record::STATUS_PENDING_UPGRADE, "Preparing upgrade");
+    if opts.dry_run {
+        rel.info.description = "Dry run complete".into();
+        return Ok(rel);
+    }
+    let mut objs = objects_of(&rel.manifest)?;
+    if opts.max_history > 0 {
+        // room for the revision about to be written
+        storage.prune(name, (opts.max_history - 1).max(1))?;
+    }
+    storage.create(&rel)?;
+    let outcome = (|| -> Result<(), String> {
+        if !opts.no_hooks {
+            run_hooks(cluster, storage, &mut rel, "pre-upgrade", opts.timeout).map_err(|e| format!("pre-upgrade hooks failed: {e}"))?;
+        }
+        apply_objects(cluster, &mut objs, &rel, opts.force_conflicts)?;
+        delete_removed(cluster, &current.manifest, &objs, &rel.namespace)?;
+        if !opts.no_hooks {
+            run_hooks(cluster, storage, &mut rel, "post-upgrade", opts.timeout).map_err(|e| format!("post-upgrade hooks failed: {e}"))?;
+        }
+        Ok(())
+    })();
+    finish_change(storage, rel, &current, outcome, if opts.description.is_empty() { "Upgrade complete" } else { &opts.description }, "Upgrade")
+}
+
+/// Marks the new revision deployed and the previous deployed one superseded, or the new one failed.
+fn finish_change(
+    storage: &Storage,
+    mut rel: Release,
+    previous: &Release,
+    outcome: Result<(), String>,
+    description: &str,
+    verb: &str,
+) -> Result<Release, ActionError> {
+    match outcome {
+        Ok(()) => {
+            if previous.info.status == record::STATUS_DEPLOYED {
+                let mut prev = storage.get(&previous.name, previous.version)?;
+                prev.set_status(record::STATUS_SUPERSEDED, "superseded by new release");
+                storage.update(&prev)?;
+            }
+            rel.set_status(record::STATUS_DEPLOYED, description);
+            storage.update(&rel)?;
+            Ok(rel)
+        }
+        Err(e) => {
+            rel.set_status(record::STATUS_FAILED, format!("{verb} {:?} failed: {e}", rel.name));
+            let _ = storage.update(&rel);
+            Err(ActionError { message: e, release: Some(rel) })
+        }
+    }
+}
+
+/// `helm rollback NAME [REVISION]`: a new revision copying the target's chart, values and manifest.
+pub fn rollback(
+    cluster: &Cluster,
+    storage: &Storage,
+    name: &str,
+    revision: i64,
+    no_hooks: bool,
+    force_conflicts: bool,
+    timeout: Duration,
+) -> Result<Release, ActionError> {
+    validate_release_name(name)?;
+    let last = storage.last(name)?;
+    if record::is_pending(&last.info.status) {
+        return Err(err("another operation (install/upgrade/rollback) is in progress"));
+    }
+    let target_rev = if revision > 0 { revision } else { last.version - 1 };
+    if target_rev < 1 {
+        return Err(err("release has no previous revision to roll back to"));
+    }
+    let target = storage.get(name, target_rev).map_err(|e| match e {
+        StorageError::NotFound => err(format!("release has no {target_rev} version")),
+        e => err(e),
+    })?;
+    let current = storage.deployed(name).unwrap_or_else(|_| last.clone());
+    let mut rel = Release {
+        name: name.to_string(),
+        info: record::Info {
+            first_deployed: last.info.first_deployed.clone(),
+            last_deployed: record::now_rfc3339(),
+            notes: target.info.notes.clone(),
+            ..Default::default()
+        },
+        chart: target.chart.clone(),
+        config: target.config.clone(),
+        manifest: target.manifest.clone(),
+        hooks: target.hooks.clone(),
+        version: last.version + 1,
+        namespace: last.namespace.clone(),
+        apply_method: "ssa".into(),
+        labels: last.labels.clone(),
+        ..Default::default()
+    };
+    rel.set_status(record::STATUS_PENDING_ROLLBACK, format!("Rollback to {target_rev}"));
+    storage.create(&rel)?;
+    let mut objs = objects_of(&rel.manifest)?;
+    let outcome = (|| -> Result<(), String> {
+        if !no_hooks {
+            run_hooks(cluster, storage, &mut rel, "pre-rollback", timeout)?;
+        }
+        apply_objects(cluster, &mut objs, &rel, force_conflicts)?;
+        delete_removed(cluster, &current.manifest, &objs, &rel.namespace)?;
+        if !no_hooks {
+            run_hooks(cluster, storage, &mut rel, "post-rollback", timeout)?;
+        }
+        Ok(())
+    })();
+    let description = format!("Rollback to {target_rev}");
+    finish_change(storage, rel, &current, outcome, &description, "Rollback")
+}
+
+/// What `uninstall` did.
+#[derive(Debug, Clone, Default)]
+pub struct UninstallReport {
+    pub release: Release,
+    /// Objects left in place by `helm.sh/resource-policy: keep`, as `[Kind] name`.
+    pub kept: Vec<String>,
+}
+
+/// `helm uninstall`: pre-delete hooks, the manifest's objects deleted in reverse kind order (keeping
+/// `resource-policy: keep`), post-delete hooks, then the history removed or kept as `uninstalled`.
+pub fn uninstall(
+    cluster: &Cluster,
+    storage: &Storage,
+    name: &str,
+    keep_history: bool,
+    no_hooks: bool,
+    description: &str,
+    timeout: Duration,
+) -> Result<UninstallReport, ActionError> {
+    validate_release_name(name)?;
+    let entries = storage.history_entries(name)?;
+    let Some(last_entry) = entries.last() else {
+        return Err(err(format!("uninstall: Release not loaded: {name}: release: not found")));
+    };
+    let mut rel = storage.driver.get(&super::storage::entry_key(last_entry))?;
+    if rel.info.status == record::STATUS_UNINSTALLED {
+        if !keep_history {
+            for e in &entries {
+                storage.driver.delete(&super::storage::entry_key(e))?;
+            }
+            return Ok(UninstallReport { release: rel, kept: vec![] });
+        }
+        return Err(err(format!("the release named {name:?} is already deleted")));
+    }
+    rel.info.status = record::STATUS_UNINSTALLING.into();
+    rel.info.deleted = record::now_rfc3339();
+    rel.info.description = "Deletion in progress (or silently failed)".into();
+    storage.update(&rel)?;
+    if !no_hooks {
+        run_hooks(cluster, storage, &mut rel, "pre-delete", timeout).map_err(|e| err(format!("failed pre-delete: {e}")))?;
+    }
+    let mut kept = Vec::new();
+    let mut errors = Vec::new();
+    for o in sorted_objects(&rel.manifest, &crate::render::manifest::uninstall_order())? {
+        if o.annotation(RESOURCE_POLICY_ANNOTATION) == Some("keep") {
+            kept.push(format!("[{}] {}", o.kind, o.name));
+            continue;
+        }
+        let ns = match o.namespace_in(cluster, &rel.namespace) {
+            Ok(ns) => ns,
+            Err(e) => {
+                errors.push(e.message);
+                continue;
+            }
+        };
+        if let Err(e) = cluster.delete(&o.api_version, &o.kind, &o.name, &ns) {
+            errors.push(e.message);
+        }
+    }
+    if !no_hooks {
+        run_hooks(cluster, storage, &mut rel, "post-delete", timeout).map_err(|e| err(format!("failed post-delete: {e}")))?;
+    }
+    rel.info.status = record::STATUS_UNINSTALLED.into();
+    rel.info.description = if description.is_empty() { "Uninstallation complete".into() } else { description.into() };
+    if keep_history {
+        storage.update(&rel)?;
+    } else {
+        for e in &entries {
+            storage.driver.delete(&super::storage::entry_key(e))?;
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ActionError {
+            message: format!("uninstallation completed with {} error(s): {}", errors.len(), errors.join("; ")),
+            release: Some(rel),
+        });
+    }
+    Ok(UninstallReport { release: rel, kept })
+}
+
+/// `helm status` / `helm get`: one revision (0 = the newest).
+pub fn get(storage: &Storage, name: &str, revision: i64) -> Result<Release, ActionError> {
+    validate_release_name(name)?;
+    if revision > 0 {
+        Ok(storage.get(name, revision)?)
+    } else {
+        Ok(storage.last(name)?)
+    }
+}
+
+/// `helm get values --all`: the chart's stored defaults coalesced with the user values.
+pub fn computed_values(rel: &Release) -> Map<String, Value> {
+    crate::values::coalesce_tables(rel.config.clone(), rel.chart_values())
+}
+
+/// `helm history`: every revision, oldest first, at most `max` (the newest ones).
+pub fn history(storage: &Storage, name: &str, max: usize) -> Result<Vec<Release>, ActionError> {
+    validate_release_name(name)?;
+    let mut h = storage.history(name)?;
+    if max > 0 && h.len() > max {
+        h = h.split_off(h.len() - max);
+    }
+    Ok(h)
+}
+
+/// Options of `list`.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    /// Statuses to show; empty = every status (Helm 4's default).
+    pub statuses: Vec<String>,
+    pub filter: Option<String>,
+    pub sort_by_date: bool,
+    pub reverse: bool,
+    pub max: usize,
+    pub offset: usize,
+}
+
+/// `helm list`: the newest revision of each release, by name (or date), filtered.
+pub fn list(storage: &Storage, opts: &ListOptions) -> Result<Vec<Release>, ActionError> {
+    let filter = match &opts.filter {
+        Some(f) if !f.is_empty() => Some(regex::Regex::new(f).map_err(|e| err(format!("invalid filter: {e}")))?),
+        _ => None,
+    };
+    let mut rels: Vec<Release> = storage
+        .latest_of_each()?
+        .into_iter()
+        .filter(|r| opts.statuses.is_empty() || opts.statuses.contains(&r.info.status))
+        .filter(|r| filter.as_ref().is_none_or(|re| re.is_match(&r.name)))
+        .collect();
+    if opts.sort_by_date {
+        rels.sort_by(|a, b| a.info.last_deployed.cmp(&b.info.last_deployed));
+    } else {
+        rels.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    if opts.reverse {
+        rels.reverse();
+    }
+    let rels: Vec<Release> = rels.into_iter().skip(opts.offset).collect();
+    Ok(if opts.max > 0 { rels.into_iter().take(opts.max).collect() } else { rels })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::manifest::INSTALL_ORDER;
+
+    #[test]
+    fn release_names() {
+        assert!(validate_release_name("web-1.a").is_ok());
+        let e = validate_release_name("Bad_Name").unwrap_err().message;
+        assert!(e.starts_with("release name \"Bad_Name\": invalid release name, must match regex"), "{e}");
+        assert!(validate_release_name(&"a".repeat(54)).is_err());
+    }
+
+    #[test]
+    fn ownership_messages_match_helm() {
+        let live = serde_json::json!({"metadata": {"labels": {MANAGED_BY_LABEL: "Helm"},
+            "annotations": {RELEASE_NAME_ANNOTATION: "other"}}});
+        let e = check_ownership(&live, "web", "ns").unwrap_err();
+        assert_eq!(
+            e,
+            "invalid ownership metadata; annotation validation error: key \"meta.helm.sh/release-name\" must equal \"web\": current value is \"other\"; annotation validation error: missing key \"meta.helm.sh/release-namespace\": must be set to \"ns\""
+        );
+    }
+
+    #[test]
+    fn uninstall_order_reverses_kinds() {
+        let m = "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n---\n# Source: c/templates/b.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
+        let kinds: Vec<String> = sorted_objects(m, &crate::render::manifest::uninstall_order()).unwrap().into_iter().map(|o| o.kind).collect();
+        assert_eq!(kinds, ["Deployment", "Service", "ConfigMap"]);
+        let kinds: Vec<String> = sorted_objects(m, INSTALL_ORDER).unwrap().into_iter().map(|o| o.kind).collect();
+        assert_eq!(kinds, ["ConfigMap", "Service", "Deployment"]);
+    }
+}

@@ -1,0 +1,165 @@
+//! Helm's Secret and ConfigMap storage drivers on a live cluster: one object per revision named
+//! `sh.helm.release.v1.NAME.vREV` in the release namespace, Helm's labels, payload `data.release`
+//! (Secret type `helm.sh/release.v1`). Lists read labels only (metadata lists, no payloads).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::record::{self, Release};
+use super::storage::{self, Driver, Entry, StorageError};
+use crate::kube::{Cluster, KubeError};
+
+/// Which object kind holds the releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Secret,
+    ConfigMap,
+}
+
+/// The Secret (`HELM_DRIVER=secret`, the default) or ConfigMap driver, bound to a namespace ("" = all,
+/// for listing only).
+pub struct KubeDriver {
+    cluster: Arc<Cluster>,
+    namespace: String,
+    kind: Kind,
+}
+
+impl KubeDriver {
+    pub fn new(cluster: Arc<Cluster>, namespace: &str, kind: Kind) -> Self {
+        KubeDriver { cluster, namespace: namespace.to_string(), kind }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Secret => "Secret",
+            Kind::ConfigMap => "ConfigMap",
+        }
+    }
+
+    fn locate<'k>(&'k self, key: &'k str) -> (&'k str, &'k str) {
+        let (ns, k) = storage::split_key(key);
+        (ns.unwrap_or(&self.namespace), k)
+    }
+
+    fn object(&self, key: &str, namespace: &str, rel: &Release, labels: BTreeMap<String, String>) -> Result<Value, StorageError> {
+        let payload = record::encode(rel).map_err(|e| StorageError::Other(format!("failed to encode release {:?}: {e}", rel.name)))?;
+        let meta = json!({"name": key, "namespace": namespace, "labels": labels});
+        Ok(match self.kind {
+            Kind::Secret => json!({
+                "apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": storage::SECRET_TYPE,
+                // Secret data is bytes, shown base64: Helm's base64 payload is base64-encoded again.
+                "data": {"release": base64::engine::general_purpose::STANDARD.encode(payload.as_bytes())},
+            }),
+            Kind::ConfigMap => json!({
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"release": payload},
+            }),
+        })
+    }
+
+    fn payload(&self, obj: &Value) -> Result<String, StorageError> {
+        let data = obj.pointer("/data/release").and_then(Value::as_str).unwrap_or("");
+        match self.kind {
+            Kind::Secret => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(data)
+                    .map_err(|e| StorageError::Other(format!("illegal base64 data in secret: {e}")))?;
+                String::from_utf8(bytes).map_err(|e| StorageError::Other(e.to_string()))
+            }
+            Kind::ConfigMap => Ok(data.to_string()),
+        }
+    }
+}
+
+fn kerr(context: &str, e: KubeError) -> StorageError {
+    StorageError::Other(format!("{context}: {e}"))
+}
+
+fn labels_of(obj: &Value) -> BTreeMap<String, String> {
+    obj.pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .unwrap_or_default()
+}
+
+/// A label selector from `key=value` pairs, `owner=helm` always included.
+fn selector(pairs: &[(&str, &str)]) -> String {
+    let mut parts = vec!["owner=helm".to_string()];
+    parts.extend(pairs.iter().map(|(k, v)| format!("{k}={v}")));
+    parts.join(",")
+}
+
+impl Driver for KubeDriver {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            Kind::Secret => "secret",
+            Kind::ConfigMap => "configmap",
+        }
+    }
+
+    fn get(&self, key: &str) -> Result<Release, StorageError> {
+        let (ns, k) = self.locate(key);
+        let obj = self
+            .cluster
+            .get("v1", self.kind_name(), k, ns)
+            .map_err(|e| kerr(&format!("get: failed to get {k:?}"), e))?
+            .ok_or(StorageError::NotFound)?;
+        let payload = self.payload(&obj)?;
+        let mut rel =
+            record::decode(&payload).map_err(|e| StorageError::Other(format!("get: failed to decode data {k:?}: {e}")))?;
+        rel.labels = storage::user_labels(&labels_of(&obj));
+        Ok(rel)
+    }
+
+    fn entries(&self, pairs: &[(&str, &str)]) -> Result<Vec<Entry>, StorageError> {
+        let items = self
+            .cluster
+            .list_labels("v1", self.kind_name(), &self.namespace, &selector(pairs))
+            .map_err(|e| kerr("list: failed to list", e))?;
+        Ok(items.into_iter().filter_map(|(name, ns, labels)| storage::entry_from_labels(&name, &ns, labels)).collect())
+    }
+
+    fn create(&self, key: &str, rel: &Release) -> Result<(), StorageError> {
+        let (ns, k) = self.locate(key);
+        let mut labels = storage::storage_labels(rel);
+        labels.insert("createdAt".into(), record::now_unix().to_string());
+        let obj = self.object(k, ns, rel, labels)?;
+        match self.cluster.create(&obj, ns) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(StorageError::Exists),
+            Err(e) => Err(kerr("create: failed to create", e)),
+        }
+    }
+
+    fn update(&self, key: &str, rel: &Release) -> Result<(), StorageError> {
+        let (ns, k) = self.locate(key);
+        let mut labels = storage::storage_labels(rel);
+        labels.insert("modifiedAt".into(), record::now_unix().to_string());
+        let obj = self.object(k, ns, rel, labels)?;
+        self.cluster.replace(&obj, ns).map(|_| ()).map_err(|e| kerr("update: failed to update", e))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StorageError> {
+        let (ns, k) = self.locate(key);
+        match self.cluster.delete("v1", self.kind_name(), k, ns) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(StorageError::NotFound),
+            Err(e) => Err(kerr(&format!("delete: failed to delete {k:?}"), e)),
+        }
+    }
+}
+
+/// The driver `HELM_DRIVER` names (`secret` by default, `configmap`, `memory`).
+pub fn driver_from_env(cluster: Arc<Cluster>, namespace: &str) -> Result<Box<dyn Driver>, StorageError> {
+    let name = std::env::var("HELM_DRIVER").unwrap_or_default();
+    match name.as_str() {
+        "" | "secret" | "secrets" => Ok(Box::new(KubeDriver::new(cluster, namespace, Kind::Secret))),
+        "configmap" | "configmaps" => Ok(Box::new(KubeDriver::new(cluster, namespace, Kind::ConfigMap))),
+        "memory" => Ok(Box::new(storage::Memory::new(namespace))),
+        other => Err(StorageError::Other(format!(
+            "unknown driver {other:?}: HELM_DRIVER may be secret, configmap or memory (sql is not supported)"
+        ))),
+    }
+}

@@ -1,0 +1,333 @@
+//! Helm's output forms for releases: `list`/`history` tables (gosuri/uitable layout), `status` text,
+//! `get values|manifest|notes|hooks|metadata`, and the `-o json|yaml` encodings.
+
+use serde_json::{json, Map, Value};
+
+use super::record::{self, Release};
+
+/// gosuri/uitable as Helm uses it: each cell padded to its column's width, cells joined by a tab,
+/// rows by newlines; Helm's EncodeTable adds the final newline.
+pub fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; cols];
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for (n, r) in rows.iter().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c}{}", " ".repeat(widths[i] - c.chars().count())))
+            .collect();
+        out.push_str(&cells.join("\t"));
+    }
+    out.push('\n');
+    out
+}
+
+/// Go's `json.NewEncoder(out).Encode(v)`: compact, HTML-escaped, a newline after.
+pub fn go_json_line(v: &Value) -> String {
+    let mut s = record::go_json_escape(&serde_json::to_string(v).unwrap_or_default());
+    s.push('\n');
+    s
+}
+
+/// sigs.k8s.io/yaml.Marshal, as Helm's `-o yaml`.
+pub fn go_yaml(v: &Value) -> String {
+    goyaml::to_string(v)
+}
+
+/// A release in Helm's JSON (struct field order), one line.
+pub fn release_json(rel: &Release) -> String {
+    let mut s = record::to_go_json(rel);
+    s.push('\n');
+    s
+}
+
+/// A release as Helm's `-o yaml` prints it (keys sorted, as sigs.k8s.io/yaml does).
+pub fn release_yaml(rel: &Release) -> String {
+    go_yaml(&serde_json::to_value(rel).unwrap_or(Value::Null))
+}
+
+fn app_version(rel: &Release) -> String {
+    rel.chart_field("appVersion").to_string()
+}
+
+/// `helm list`'s rows as JSON values (`name`, `namespace`, `revision`, `updated`, `status`, `chart`,
+/// `app_version`).
+pub fn list_elements(rels: &[Release]) -> Value {
+    Value::Array(
+        rels.iter()
+            .map(|r| {
+                json!({
+                    "name": r.name, "namespace": r.namespace, "revision": r.version.to_string(),
+                    "updated": updated(r), "status": r.info.status, "chart": r.chart_label(),
+                    "app_version": app_version(r),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn updated(r: &Release) -> String {
+    if r.info.last_deployed.is_empty() {
+        "-".into()
+    } else {
+        record::go_time_string(&r.info.last_deployed)
+    }
+}
+
+/// `helm list` as a table.
+pub fn list_table(rels: &[Release], no_headers: bool) -> String {
+    let mut rows = Vec::new();
+    if !no_headers {
+        rows.push(["NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"].map(String::from).to_vec());
+    }
+    for r in rels {
+        rows.push(vec![
+            r.name.clone(),
+            r.namespace.clone(),
+            r.version.to_string(),
+            updated(r),
+            r.info.status.clone(),
+            r.chart_label(),
+            app_version(r),
+        ]);
+    }
+    table(&rows)
+}
+
+/// `helm list -q`.
+pub fn list_short(rels: &[Release]) -> String {
+    rels.iter().map(|r| format!("{}\n", r.name)).collect()
+}
+
+/// `helm history` as a table.
+pub fn history_table(rels: &[Release]) -> String {
+    let mut rows = vec![["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"].map(String::from).to_vec()];
+    for r in rels {
+        rows.push(vec![
+            r.version.to_string(),
+            ansic(&r.info.last_deployed),
+            r.info.status.clone(),
+            r.chart_label(),
+            app_version(r),
+            r.info.description.clone(),
+        ]);
+    }
+    table(&rows)
+}
+
+/// `helm history -o json|yaml` elements.
+pub fn history_elements(rels: &[Release]) -> Value {
+    Value::Array(
+        rels.iter()
+            .map(|r| {
+                let mut m = Map::new();
+                m.insert("revision".into(), json!(r.version));
+                if !r.info.last_deployed.is_empty() {
+                    m.insert("updated".into(), json!(r.info.last_deployed));
+                }
+                m.insert("status".into(), json!(r.info.status));
+                m.insert("chart".into(), json!(r.chart_label()));
+                m.insert("app_version".into(), json!(app_version(r)));
+                m.insert("description".into(), json!(r.info.description));
+                Value::Object(m)
+            })
+            .collect(),
+    )
+}
+
+/// An RFC 3339 time in Go's `time.ANSIC` layout (`Mon Jan _2 15:04:05 2006`), in the time's own zone.
+pub fn ansic(rfc: &str) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let num = |s: Option<&str>| s.and_then(|s| s.parse::<i64>().ok());
+    let (Some(y), Some(mo), Some(d), Some(clock)) =
+        (num(rfc.get(0..4)), num(rfc.get(5..7)), num(rfc.get(8..10)), rfc.get(11..19))
+    else {
+        return rfc.to_string();
+    };
+    if !(1..=12).contains(&mo) {
+        return rfc.to_string();
+    }
+    // days since the epoch of the civil date (Howard Hinnant's algorithm)
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let wd = DAYS[days.rem_euclid(7) as usize];
+    format!("{wd} {} {d:>2} {clock} {y}", MONTHS[(mo - 1) as usize])
+}
+
+/// What `status` shows besides the basics.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StatusView {
+    /// CHART/VERSION/APP_VERSION lines (`get all`).
+    pub show_metadata: bool,
+    /// USER-SUPPLIED and COMPUTED VALUES, hooks and manifest (`--debug`, `get all`).
+    pub debug: bool,
+    pub hide_notes: bool,
+}
+
+/// Helm's status text (`install`, `upgrade`, `status`, `get all`).
+pub fn status_text(rel: &Release, view: StatusView, computed: Option<&Map<String, Value>>) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("NAME: {}\n", rel.name));
+    if !rel.info.last_deployed.is_empty() {
+        out.push_str(&format!("LAST DEPLOYED: {}\n", ansic(&rel.info.last_deployed)));
+    }
+    out.push_str(&format!("NAMESPACE: {}\n", rel.namespace));
+    out.push_str(&format!("STATUS: {}\n", rel.info.status));
+    out.push_str(&format!("REVISION: {}\n", rel.version));
+    if view.show_metadata {
+        out.push_str(&format!("CHART: {}\n", rel.chart_field("name")));
+        out.push_str(&format!("VERSION: {}\n", rel.chart_field("version")));
+        out.push_str(&format!("APP_VERSION: {}\n", rel.chart_field("appVersion")));
+    }
+    out.push_str(&format!("DESCRIPTION: {}\n", rel.info.description));
+    let tests: Vec<_> = rel.hooks.iter().filter(|h| h.events.iter().any(|e| e == "test")).collect();
+    if tests.is_empty() {
+        out.push_str("TEST SUITE: None\n");
+    } else {
+        for h in tests.iter().filter(|h| !h.last_run.started_at.is_empty()) {
+            out.push_str(&format!(
+                "TEST SUITE:     {}\nLast Started:   {}\nLast Completed: {}\nPhase:          {}\n",
+                h.name,
+                ansic(&h.last_run.started_at),
+                ansic(&h.last_run.completed_at),
+                h.last_run.phase
+            ));
+        }
+    }
+    if view.debug {
+        out.push_str("USER-SUPPLIED VALUES:\n");
+        out.push_str(&values_yaml(&rel.config));
+        out.push('\n');
+        out.push_str("COMPUTED VALUES:\n");
+        out.push_str(&go_yaml(&Value::Object(computed.cloned().unwrap_or_default())));
+        out.push('\n');
+    }
+    if rel.info.description.eq_ignore_ascii_case("Dry run complete") || view.debug {
+        out.push_str("HOOKS:\n");
+        out.push_str(&hooks_text(rel));
+        out.push_str(&format!("MANIFEST:\n{}\n", rel.manifest));
+    }
+    if !view.hide_notes && !rel.info.notes.is_empty() {
+        out.push_str(&format!("NOTES:\n{}\n", rel.info.notes.trim()));
+    }
+    out
+}
+
+/// Values as `helm get values` prints them: an empty (absent) config is Go's nil map, `null`.
+pub fn values_yaml(values: &Map<String, Value>) -> String {
+    if values.is_empty() {
+        return go_yaml(&Value::Null);
+    }
+    go_yaml(&Value::Object(values.clone()))
+}
+
+/// `helm get hooks`.
+pub fn hooks_text(rel: &Release) -> String {
+    rel.hooks.iter().map(|h| format!("---\n# Source: {}\n{}\n", h.path, h.manifest)).collect()
+}
+
+/// `helm get metadata` as data (Helm's field order).
+pub fn metadata_value(rel: &Release) -> Value {
+    let md = rel.chart.value().get("metadata").cloned().unwrap_or(Value::Null);
+    let mut m = Map::new();
+    m.insert("name".into(), json!(rel.name));
+    m.insert("chart".into(), json!(rel.chart_field("name")));
+    m.insert("version".into(), json!(rel.chart_field("version")));
+    m.insert("appVersion".into(), json!(rel.chart_field("appVersion")));
+    if let Some(a) = md.get("annotations").filter(|a| a.as_object().is_some_and(|o| !o.is_empty())) {
+        m.insert("annotations".into(), a.clone());
+    }
+    if !rel.labels.is_empty() {
+        m.insert("labels".into(), json!(rel.labels));
+    }
+    if let Some(d) = md.get("dependencies").filter(|d| d.as_array().is_some_and(|a| !a.is_empty())) {
+        m.insert("dependencies".into(), d.clone());
+    }
+    m.insert("namespace".into(), json!(rel.namespace));
+    m.insert("revision".into(), json!(rel.version));
+    m.insert("status".into(), json!(rel.info.status));
+    m.insert("deployedAt".into(), json!(rfc3339_seconds(&rel.info.last_deployed)));
+    if !rel.apply_method.is_empty() {
+        m.insert("applyMethod".into(), json!(rel.apply_method));
+    }
+    Value::Object(m)
+}
+
+/// Go's `Format(time.RFC3339)`: no fractional seconds.
+fn rfc3339_seconds(rfc: &str) -> String {
+    match (rfc.get(..19), rfc.find(['Z', '+']).or_else(|| rfc.get(19..).and_then(|t| t.find('-')).map(|i| i + 19))) {
+        (Some(head), Some(z)) => format!("{head}{}", &rfc[z..]),
+        _ => rfc.to_string(),
+    }
+}
+
+/// `helm get metadata` as text.
+pub fn metadata_text(rel: &Release) -> String {
+    let v = metadata_value(rel);
+    let kv = |key: &str| -> String {
+        v.get(key)
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join(",")
+            })
+            .unwrap_or_default()
+    };
+    let deps: Vec<String> = v
+        .get("dependencies")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|d| d.get("name").and_then(Value::as_str).map(str::to_string)).collect())
+        .unwrap_or_default();
+    let method = match rel.apply_method.as_str() {
+        "ssa" => "server-side apply",
+        "csa" | "" => "client-side apply",
+        other => other,
+    };
+    format!(
+        "NAME: {}\nCHART: {}\nVERSION: {}\nAPP_VERSION: {}\nANNOTATIONS: {}\nLABELS: {}\nDEPENDENCIES: {}\nNAMESPACE: {}\nREVISION: {}\nSTATUS: {}\nDEPLOYED_AT: {}\nAPPLY_METHOD: {}\n",
+        rel.name,
+        rel.chart_field("name"),
+        rel.chart_field("version"),
+        rel.chart_field("appVersion"),
+        kv("annotations"),
+        kv("labels"),
+        deps.join(", "),
+        rel.namespace,
+        rel.version,
+        rel.info.status,
+        v["deployedAt"].as_str().unwrap_or(""),
+        method
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uitable_layout() {
+        let t = table(&[vec!["NAME".into(), "REV".into()], vec!["a-long-name".into(), "1".into()]]);
+        assert_eq!(t, "NAME       \tREV\na-long-name\t1  \n");
+    }
+
+    #[test]
+    fn ansic_dates() {
+        assert_eq!(ansic("2026-11-24T21:48:23.462931319Z"), "Tue Nov 24 21:48:23 2026");
+        assert_eq!(ansic("1970-01-01T00:00:00Z"), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(rfc3339_seconds("2026-11-24T21:48:23.46Z"), "2026-11-24T21:48:23Z");
+    }
+}
