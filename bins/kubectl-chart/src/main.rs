@@ -5,6 +5,7 @@ mod dependency;
 mod lint;
 mod package;
 mod show;
+mod verify;
 
 use clap::{Args, Parser, Subcommand};
 use kubehelm::chart;
@@ -36,6 +37,8 @@ enum Command {
     /// Manage a chart's dependencies (list, build, update), as `helm dependency` does.
     #[command(visible_alias = "dep", alias = "dependencies")]
     Dependency(dependency::DependencyArgs),
+    /// Verify that a chart archive has been signed and is valid, as `helm verify` does.
+    Verify(verify::VerifyArgs),
 }
 
 /// The values flags Helm shares between install, upgrade, template and lint.
@@ -234,6 +237,7 @@ fn main() -> ExitCode {
         Command::Create(a) => create::run(a),
         Command::Package(a) => package::run(a),
         Command::Dependency(a) => dependency::run(a),
+        Command::Verify(a) => verify::run(a),
     });
     let result = match worker.map(|h| h.join()) {
         Ok(Ok(r)) => r,

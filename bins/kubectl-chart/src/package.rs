@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 
 use clap::Args;
 use kubehelm::chart::save::{self, PackageOptions, SaveOptions};
+use kubehelm::provenance;
 use kubehelm::stream::{self, ChartArchive};
 
 /// Package chart folders into versioned chart archives, as `helm package` does.
@@ -28,16 +29,17 @@ pub struct PackageArgs {
     /// Print a ChartArchive document per chart (yaml or json) instead of the human line.
     #[arg(short = 'o', long, value_parser = ["yaml", "json"])]
     output: Option<String>,
-    /// Sign the package with a PGP key (not supported yet).
+    /// Sign the package with a PGP private key, writing NAME-VERSION.tgz.prov beside the archive.
     #[arg(long)]
     sign: bool,
-    /// Name of the signing key.
+    /// Name of the signing key (a user ID, part of one, or a key ID / fingerprint).
     #[arg(long)]
     key: Option<String>,
-    /// Keyring holding the signing key.
+    /// Keyring holding the secret key (`gpg --export-secret-keys > secring.gpg`); default
+    /// $GNUPGHOME/pubring.gpg or ~/.gnupg/pubring.gpg, as Helm.
     #[arg(long)]
     keyring: Option<String>,
-    /// File with the key's passphrase.
+    /// File with the key's passphrase (its first line), or `-` for stdin.
     #[arg(long)]
     passphrase_file: Option<String>,
 }
@@ -51,11 +53,16 @@ pub fn run(a: PackageArgs) -> Result<(), (String, bool)> {
         if a.key.as_deref().unwrap_or("").is_empty() {
             return Err(plain("--key is required for signing a package".into()));
         }
-        if a.keyring.as_deref().unwrap_or("").is_empty() {
+        if a.keyring.as_deref() == Some("") {
             return Err(plain("--keyring is required for signing a package".into()));
         }
-        return Err(plain("--sign is not supported yet".into()));
     }
+    // `--passphrase-file -` reads stdin once, for every chart.
+    let passphrase = match a.passphrase_file.as_deref() {
+        Some("-") if a.sign => provenance::Passphrase::Given(provenance::read_passphrase_file("-").map_err(|e| plain(e.to_string()))?),
+        Some(f) if !f.is_empty() => provenance::Passphrase::File(f.to_string()),
+        _ => provenance::Passphrase::None,
+    };
     let format = match a.output.as_deref() {
         Some(f) => Some(f.to_string()),
         None if !std::io::stdout().is_terminal() => Some("yaml".to_string()),
@@ -83,6 +90,12 @@ pub fn run(a: PackageArgs) -> Result<(), (String, bool)> {
             std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
         };
         let done = save::package(&abs, &opts).map_err(|e| plain(e.to_string()))?;
+        if a.sign {
+            let keyring = a.keyring.as_deref().map(std::path::PathBuf::from).unwrap_or_else(provenance::default_keyring);
+            let key = a.key.as_deref().unwrap_or("");
+            provenance::sign_chart(&done.path, &keyring, key, &passphrase, &mut crate::verify::prompt_passphrase)
+                .map_err(|e| plain(e.to_string()))?;
+        }
         let line = format!("Successfully packaged chart and saved it to: {}", done.path.display());
         match format.as_deref() {
             None => writeln!(stdout, "{line}").map_err(|e| plain(e.to_string()))?,
