@@ -280,6 +280,80 @@ mod tests {
         assert_eq!(Keyring::default().find("x").unwrap().map(|e| e.fingerprint()), None);
     }
 
+    /// A throwaway signing key made by rpgp, as a binary secret keyring and a public one.
+    fn keyrings(user: &str) -> (Keyring, Keyring) {
+        use pgp::composed::{KeyType, SecretKeyParamsBuilder};
+        use pgp::ser::Serialize;
+        let key = SecretKeyParamsBuilder::default()
+            .key_type(KeyType::Ed25519Legacy)
+            .can_certify(true)
+            .can_sign(true)
+            .primary_user_id(user.into())
+            .build()
+            .unwrap()
+            .generate(rand::thread_rng())
+            .unwrap();
+        let secret = Keyring::from_bytes(&key.to_bytes().unwrap()).unwrap();
+        let public = Keyring::from_bytes(&key.to_public_key().to_bytes().unwrap()).unwrap();
+        (secret, public)
+    }
+
+    #[test]
+    fn signed_bodies_that_do_not_fit_the_archive() {
+        let (secret, public) = keyrings("Unit <unit@example.com>");
+        assert!(public.entities.first().is_some_and(|e| !e.is_secret()));
+        let mut no_prompt = |_: &str| -> Result<Vec<u8>, Error> { Err(Error::new("asked")) };
+        let signer = Signer::new(secret.find("unit@").unwrap(), &mut no_prompt).unwrap();
+        let archive = b"archive bytes";
+        let good = message_block("name: x\n", archive, "x-1.tgz").unwrap();
+        let prov = signer.clear_sign(&good).unwrap();
+        let v = verify(&public, archive, prov.as_bytes(), "x-1.tgz").unwrap();
+        assert_eq!(v.signed_by, vec!["Unit <unit@example.com>".to_string()]);
+        assert_eq!(v.file_hash, format!("sha256:{}", digest(archive)));
+        // The secret keyring verifies too (Go's ReadKeyRing reads both halves).
+        verify(&secret, archive, prov.as_bytes(), "x-1.tgz").unwrap();
+
+        let check = |body: &str| {
+            let prov = signer.clear_sign(body).unwrap();
+            verify(&public, archive, prov.as_bytes(), "x-1.tgz").unwrap_err().to_string()
+        };
+        assert_eq!(
+            check("name: x\n\n...\nfiles:\n  x-1.tgz: sha256:00\n"),
+            format!("sha256 sum does not match for x-1.tgz: \"sha256:00\" != \"sha256:{}\"", digest(archive))
+        );
+        assert_eq!(check("name: x\n"), "message block must have at least two parts");
+        assert_eq!(
+            check("name: x\n\n...\nfiles:\n  y-1.tgz: sha256:00\n"),
+            "provenance does not contain a SHA for a file named \"x-1.tgz\""
+        );
+        assert!(check("name: x\n\n...\nfiles: nope\n").contains("cannot unmarshal string"));
+        // Lines starting with a dash are dash-escaped in the message and read back unescaped.
+        let dashed = message_block("keywords:\n- a\n- --b\n", archive, "x-1.tgz").unwrap();
+        let prov = signer.clear_sign(&dashed).unwrap();
+        assert!(prov.contains("\n- - a\n- - --b\n"));
+        verify(&public, archive, prov.as_bytes(), "x-1.tgz").unwrap();
+
+        // No signature after the text; a signature that does not match the text; an unknown signer.
+        let cut = prov.split("-----BEGIN PGP SIGNATURE-----").next().unwrap();
+        assert_eq!(verify(&public, archive, cut.as_bytes(), "x-1.tgz").unwrap_err().to_string(), "signature block not found");
+        let forged = prov.replace("- - a\n", "- - z\n");
+        assert_eq!(
+            verify(&public, archive, forged.as_bytes(), "x-1.tgz").unwrap_err().to_string(),
+            "openpgp: invalid signature: EdDSA verification failure"
+        );
+        let (_, stranger) = keyrings("Other <other@example.com>");
+        assert_eq!(
+            verify(&stranger, archive, prov.as_bytes(), "x-1.tgz").unwrap_err().to_string(),
+            "openpgp: signature made by unknown entity"
+        );
+        // Every truncation of a good .prov is an error or a verification, never a panic.
+        for n in (0..prov.len()).step_by(7) {
+            if let Some(p) = prov.get(..n) {
+                let _ = verify(&public, archive, p.as_bytes(), "x-1.tgz");
+            }
+        }
+    }
+
     #[test]
     fn report_lines() {
         let v = Verification {
