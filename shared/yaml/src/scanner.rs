@@ -358,6 +358,27 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// read_run() continued over single spaces followed by another run (not a comment): what the
+    /// scalar loops do one character at a time for a space between two words on one line.
+    #[inline]
+    fn read_words(&mut self, class: u8, s: &mut Vec<u8>) {
+        loop {
+            self.read_run(class, s);
+            if self.reader_limit != usize::MAX || self.input.get(self.pos) != Some(&b' ') {
+                return;
+            }
+            match self.input.get(self.pos + 1) {
+                Some(&b) if RUN_CLASS[b as usize] & class != 0 && b != b'#' => {
+                    s.push(b' ');
+                    self.pos += 1;
+                    self.mark.index += 1;
+                    self.mark.column += 1;
+                }
+                _ => return,
+            }
+        }
+    }
+
     #[inline]
     fn skip(&mut self) {
         self.mark.index += 1;
@@ -1363,7 +1384,7 @@ impl<'a> Scanner<'a> {
                     }
                 } else {
                     self.read(&mut s);
-                    self.read_run(RUN_QUOTED, &mut s);
+                    self.read_words(RUN_QUOTED, &mut s);
                 }
                 self.cache(2)?;
             }
@@ -1463,7 +1484,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
                 self.read(&mut s);
-                self.read_run(if self.flow_level > 0 { RUN_PLAIN_FLOW } else { RUN_PLAIN }, &mut s);
+                self.read_words(if self.flow_level > 0 { RUN_PLAIN_FLOW } else { RUN_PLAIN }, &mut s);
                 end = self.mark;
                 self.cache(2)?;
             }
@@ -1554,11 +1575,30 @@ fn decode_char(b: &[u8]) -> char {
 
 /// Byte offset of the first character the reader rejects (yaml_reader's allowed set), if any.
 fn first_disallowed(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let ascii_ok = |c: u8| (0x20..0x7F).contains(&c) || c == 0x09 || c == 0x0A || c == 0x0D;
     let mut i = 0;
     while i < b.len() {
+        if i + 8 <= b.len() {
+            let x = u64::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7]]);
+            // Every byte below 0x7F (a carry can only come from a byte that is flagged itself)?
+            if (x | x.wrapping_add(LO)) & HI == 0 {
+                // Any byte below 0x20 (exact while no byte has its high bit)? Then look at each.
+                if x.wrapping_sub(0x20 * LO) & !x & HI != 0 {
+                    for k in i..i + 8 {
+                        if !ascii_ok(b[k]) {
+                            return Some(k);
+                        }
+                    }
+                }
+                i += 8;
+                continue;
+            }
+        }
         let c = b[i];
         if c < 0x80 {
-            if !(c >= 0x20 && c != 0x7F || c == 0x09 || c == 0x0A || c == 0x0D) {
+            if !ascii_ok(c) {
                 return Some(i);
             }
             i += 1;
