@@ -1,6 +1,733 @@
 //! `kubectl release`: argument parsing and output only; the work happens in the kubehelm library.
 
-fn main() {
-    eprintln!("kubectl release: not implemented yet");
-    std::process::exit(1);
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kubehelm::kube::{Cluster, KubeOptions};
+use kubehelm::release::actions::{self, InstallOptions, ListOptions, UpgradeOptions};
+use kubehelm::release::kubedriver;
+use kubehelm::release::print::{self, StatusView};
+use kubehelm::release::{Release, Storage};
+use kubehelm::render::pipeline::RenderOptions;
+use kubehelm::values::ValueOptions;
+
+#[derive(Parser)]
+#[command(name = "kubectl release", about = "Install, upgrade, roll back and inspect Helm releases", version)]
+struct Cli {
+    #[command(flatten)]
+    kube: KubeFlags,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// kubectl's connection flags (kubectl passes them through to plugins untouched).
+#[derive(Args, Debug, Clone, Default)]
+struct KubeFlags {
+    /// Path to the kubeconfig file to use.
+    #[arg(long, global = true, env = "HELM_KUBECONFIG_FILE", hide_env = true)]
+    kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, alias = "kube-context", global = true)]
+    context: Option<String>,
+    /// The namespace of the release.
+    #[arg(short = 'n', long, global = true)]
+    namespace: Option<String>,
+}
+
+impl KubeFlags {
+    fn options(&self) -> KubeOptions {
+        KubeOptions { kubeconfig: self.kubeconfig.clone(), context: self.context.clone(), namespace: self.namespace.clone() }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install a chart as a new release (`helm install [NAME] [CHART]`).
+    Install(InstallArgs),
+    /// Upgrade a release to a new chart or new values (`helm upgrade RELEASE CHART`).
+    Upgrade(UpgradeArgs),
+    /// Roll a release back to an earlier revision (`helm rollback RELEASE [REVISION]`).
+    Rollback(RollbackArgs),
+    /// Uninstall releases (`helm uninstall RELEASE...`).
+    #[command(visible_aliases = ["del", "delete", "un"])]
+    Uninstall(UninstallArgs),
+    /// List releases (`helm list`).
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show the status of a release (`helm status RELEASE`).
+    Status(StatusArgs),
+    /// Show a release's revisions (`helm history RELEASE`).
+    #[command(visible_alias = "hist")]
+    History(HistoryArgs),
+    /// Show a release's values, manifest, notes, hooks or metadata (`helm get`).
+    #[command(subcommand)]
+    Get(GetCommand),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
+enum Output {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+}
+
+/// The values flags Helm shares between install and upgrade.
+#[derive(Args, Debug, Default)]
+struct ValuesFlags {
+    /// Values from a YAML file or `-` for stdin (repeatable).
+    #[arg(short = 'f', long = "values")]
+    values: Vec<String>,
+    /// Set values on the command line (`a.b=c,d=e`).
+    #[arg(long = "set")]
+    set: Vec<String>,
+    /// Set STRING values on the command line.
+    #[arg(long = "set-string")]
+    set_string: Vec<String>,
+    /// Set JSON values on the command line.
+    #[arg(long = "set-json")]
+    set_json: Vec<String>,
+    /// Set values from files (`key=path`).
+    #[arg(long = "set-file")]
+    set_file: Vec<String>,
+    /// Set a literal STRING value.
+    #[arg(long = "set-literal")]
+    set_literal: Vec<String>,
+}
+
+impl ValuesFlags {
+    fn options(&self) -> ValueOptions {
+        ValueOptions {
+            value_files: self.values.clone(),
+            values: self.set.clone(),
+            string_values: self.set_string.clone(),
+            json_values: self.set_json.clone(),
+            file_values: self.set_file.clone(),
+            literal_values: self.set_literal.clone(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.values.is_empty()
+            && self.set.is_empty()
+            && self.set_string.is_empty()
+            && self.set_json.is_empty()
+            && self.set_file.is_empty()
+            && self.set_literal.is_empty()
+    }
+}
+
+#[derive(Args, Debug)]
+struct InstallArgs {
+    /// [NAME] [CHART]: the chart is a folder, a .tgz, or `-` (a ChartArchive document on stdin); without a
+    /// chart and with stdin not a terminal, stdin is read. NAME defaults to the chart's name.
+    args: Vec<String>,
+    /// Generate the release name.
+    #[arg(short = 'g', long)]
+    generate_name: bool,
+    /// Create the release namespace if it is missing.
+    #[arg(long)]
+    create_namespace: bool,
+    /// Render and validate only; install nothing (`--dry-run`, `--dry-run=client`).
+    #[arg(long, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    dry_run: Option<String>,
+    /// A custom description for the revision.
+    #[arg(long, default_value = "")]
+    description: String,
+    /// Do not run hooks.
+    #[arg(long)]
+    no_hooks: bool,
+    /// Do not install the chart's crds/.
+    #[arg(long)]
+    skip_crds: bool,
+    /// Take over fields other field managers own (server-side apply).
+    #[arg(long)]
+    force_conflicts: bool,
+    /// Adopt existing objects without the ownership check.
+    #[arg(long)]
+    take_ownership: bool,
+    /// Reuse the name of an uninstalled or failed release.
+    #[arg(long)]
+    replace: bool,
+    /// How long to wait for each hook (Go duration, e.g. 5m0s).
+    #[arg(long, default_value = "5m0s", value_parser = parse_duration)]
+    timeout: Duration,
+    /// Labels for the release's storage objects (k=v, comma separated, repeatable).
+    #[arg(short = 'l', long = "labels", value_delimiter = ',')]
+    labels: Vec<String>,
+    /// Do not print NOTES.
+    #[arg(long)]
+    hide_notes: bool,
+    /// Skip values.schema.json validation.
+    #[arg(long)]
+    skip_schema_validation: bool,
+    /// Render subchart NOTES.txt too.
+    #[arg(long)]
+    render_subchart_notes: bool,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    output: Output,
+    #[command(flatten)]
+    values: ValuesFlags,
+}
+
+#[derive(Args, Debug)]
+struct UpgradeArgs {
+    release: String,
+    /// The chart: a folder, a .tgz, or `-` for a ChartArchive document on stdin (the default when stdin
+    /// is not a terminal).
+    chart: Option<String>,
+    /// Install when the release does not exist.
+    #[arg(short = 'i', long)]
+    install: bool,
+    #[arg(long, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    dry_run: Option<String>,
+    #[arg(long, default_value = "")]
+    description: String,
+    #[arg(long)]
+    no_hooks: bool,
+    #[arg(long)]
+    force_conflicts: bool,
+    /// Use the chart's values only, forgetting the previous revision's.
+    #[arg(long)]
+    reset_values: bool,
+    /// Merge the previous revision's values under the new ones.
+    #[arg(long)]
+    reuse_values: bool,
+    #[arg(long, default_value = "5m0s", value_parser = parse_duration)]
+    timeout: Duration,
+    /// Revisions kept (0 = no limit).
+    #[arg(long, default_value_t = 10, env = "HELM_MAX_HISTORY", hide_env = true)]
+    history_max: usize,
+    #[arg(long)]
+    create_namespace: bool,
+    #[arg(long)]
+    hide_notes: bool,
+    #[arg(long)]
+    skip_schema_validation: bool,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    output: Output,
+    #[command(flatten)]
+    values: ValuesFlags,
+}
+
+#[derive(Args, Debug)]
+struct RollbackArgs {
+    release: String,
+    /// The revision (0 or none = the previous one).
+    revision: Option<i64>,
+    #[arg(long)]
+    no_hooks: bool,
+    #[arg(long)]
+    force_conflicts: bool,
+    #[arg(long, default_value = "5m0s", value_parser = parse_duration)]
+    timeout: Duration,
+}
+
+#[derive(Args, Debug)]
+struct UninstallArgs {
+    #[arg(required = true)]
+    releases: Vec<String>,
+    /// Keep the history: the release stays as `uninstalled`.
+    #[arg(long)]
+    keep_history: bool,
+    #[arg(long)]
+    no_hooks: bool,
+    /// Succeed when the release does not exist.
+    #[arg(long)]
+    ignore_not_found: bool,
+    #[arg(long, default_value = "")]
+    description: String,
+    #[arg(long, default_value = "5m0s", value_parser = parse_duration)]
+    timeout: Duration,
+}
+
+#[derive(Args, Debug)]
+struct ListArgs {
+    /// Releases of every namespace.
+    #[arg(short = 'A', long)]
+    all_namespaces: bool,
+    /// Sort by release date.
+    #[arg(short = 'd', long)]
+    date: bool,
+    #[arg(short = 'r', long)]
+    reverse: bool,
+    #[arg(short = 'm', long, default_value_t = 256)]
+    max: usize,
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// A regular expression release names must match.
+    #[arg(short = 'f', long)]
+    filter: Option<String>,
+    /// Names only.
+    #[arg(short = 'q', long)]
+    short: bool,
+    #[arg(long)]
+    no_headers: bool,
+    #[arg(long)]
+    deployed: bool,
+    #[arg(long)]
+    failed: bool,
+    #[arg(long)]
+    pending: bool,
+    #[arg(long)]
+    superseded: bool,
+    #[arg(long)]
+    uninstalled: bool,
+    #[arg(long)]
+    uninstalling: bool,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    output: Output,
+}
+
+#[derive(Args, Debug)]
+struct StatusArgs {
+    release: String,
+    #[arg(long, default_value_t = 0)]
+    revision: i64,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    output: Output,
+}
+
+#[derive(Args, Debug)]
+struct HistoryArgs {
+    release: String,
+    #[arg(long, default_value_t = 256)]
+    max: usize,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    output: Output,
+}
+
+#[derive(Subcommand)]
+enum GetCommand {
+    /// User-supplied (or, with --all, computed) values.
+    Values(GetValuesArgs),
+    /// The rendered manifest.
+    Manifest(GetArgs),
+    /// The rendered NOTES.txt.
+    Notes(GetArgs),
+    /// The hooks.
+    Hooks(GetArgs),
+    /// Chart and release metadata.
+    Metadata(GetOutputArgs),
+    /// Everything: status, values, hooks, manifest, notes.
+    All(GetOutputArgs),
+}
+
+#[derive(Args, Debug)]
+struct GetArgs {
+    release: String,
+    #[arg(long, default_value_t = 0)]
+    revision: i64,
+}
+
+#[derive(Args, Debug)]
+struct GetOutputArgs {
+    release: String,
+    #[arg(long, default_value_t = 0)]
+    revision: i64,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    output: Output,
+}
+
+#[derive(Args, Debug)]
+struct GetValuesArgs {
+    release: String,
+    #[arg(long, default_value_t = 0)]
+    revision: i64,
+    /// All (computed) values.
+    #[arg(short = 'a', long)]
+    all: bool,
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    output: Output,
+}
+
+/// Go's time.ParseDuration for the common forms: `300s`, `5m`, `5m0s`, `1h30m`, `1.5s`, `250ms`.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let mut total = 0f64;
+    let mut rest = s.trim();
+    if rest == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if rest.is_empty() {
+        return Err(format!("invalid duration {s:?}"));
+    }
+    while !rest.is_empty() {
+        let n_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or(format!("missing unit in duration {s:?}"))?;
+        let n: f64 = rest[..n_end].parse().map_err(|_| format!("invalid duration {s:?}"))?;
+        rest = &rest[n_end..];
+        let u_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit = match &rest[..u_end] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            u => return Err(format!("unknown unit {u:?} in duration {s:?}")),
+        };
+        total += n * unit;
+        rest = &rest[u_end..];
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+/// A failure to report: the text after `Error: `.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+type Res = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Install(a) => install(&cli.kube, a),
+        Command::Upgrade(a) => upgrade(&cli.kube, a),
+        Command::Rollback(a) => rollback(&cli.kube, a),
+        Command::Uninstall(a) => uninstall(&cli.kube, a),
+        Command::List(a) => list(&cli.kube, a),
+        Command::Status(a) => status(&cli.kube, a),
+        Command::History(a) => history(&cli.kube, a),
+        Command::Get(g) => get(&cli.kube, g),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg)) => {
+            let _ = std::io::stdout().flush();
+            eprintln!("Error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn out(text: &str) -> Res {
+    let mut so = std::io::stdout().lock();
+    so.write_all(text.as_bytes()).map_err(|e| Failure(format!("writing output: {e}")))?;
+    Ok(())
+}
+
+/// The cluster connection, and the release storage (`HELM_DRIVER`) in the namespace commands act in.
+fn connect(k: &KubeFlags) -> Result<(Arc<Cluster>, Storage), Failure> {
+    let cluster = Arc::new(Cluster::connect(&k.options())?);
+    let ns = cluster.namespace().to_string();
+    let driver = kubedriver::driver_from_env(cluster.clone(), &ns)?;
+    Ok((cluster, Storage::new(driver)))
+}
+
+/// Does this argument name a chart (rather than a release)?
+fn looks_like_chart(arg: &str) -> bool {
+    arg == "-" || arg.contains('/') || arg.ends_with(".tgz") || Path::new(arg).exists()
+}
+
+fn load_chart(reference: Option<&str>) -> Result<kubehelm::chart::Chart, Failure> {
+    match reference {
+        None | Some("-") => {
+            if reference.is_none() && std::io::stdin().is_terminal() {
+                return Err(Failure("a chart is required: a folder, a .tgz, or `-` for a ChartArchive on stdin".into()));
+            }
+            Ok(kubehelm::stream::load_chart_from_stdin()?)
+        }
+        Some(r) if r.starts_with("oci://") => Err(Failure(format!("{r}: OCI charts are not supported by kubectl release yet; pull it with `kubectl repo pull` and pipe it in"))),
+        Some(r) => Ok(kubehelm::chart::load(Path::new(r))?),
+    }
+}
+
+fn parse_labels(items: &[String]) -> Result<BTreeMap<String, String>, Failure> {
+    items
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| Failure(format!("invalid label {s:?}: expected key=value")))
+        })
+        .collect()
+}
+
+fn print_release(rel: &Release, output: Output, hide_notes: bool) -> Res {
+    match output {
+        Output::Json => out(&print::release_json(rel)),
+        Output::Yaml => out(&print::release_yaml(rel)),
+        Output::Table => out(&print::status_text(rel, StatusView { hide_notes, ..Default::default() }, None)),
+    }
+}
+
+fn dry_run(v: &Option<String>) -> Result<bool, Failure> {
+    match v.as_deref() {
+        None | Some("none") | Some("false") => Ok(false),
+        Some("client") | Some("true") => Ok(true),
+        Some("server") => Err(Failure("--dry-run=server is not supported yet; use --dry-run".into())),
+        Some(other) => Err(Failure(format!("invalid dry-run value {other:?}: use none, client or server"))),
+    }
+}
+
+fn install(k: &KubeFlags, a: &InstallArgs) -> Res {
+    let dry = dry_run(&a.dry_run)?;
+    if a.args.len() > 2 {
+        return Err(Failure(format!(
+            "INSTALLATION FAILED: expected at most two arguments, unexpected arguments: {}",
+            a.args[2..].join(", ")
+        )));
+    }
+    let (name, chart_ref) = match a.args.as_slice() {
+        [name, chart] => (Some(name.clone()), Some(chart.as_str())),
+        [one] if a.generate_name || looks_like_chart(one) => (None, Some(one.as_str())),
+        [one] => (Some(one.clone()), None),
+        _ => (None, None),
+    };
+    if a.generate_name && name.is_some() {
+        return Err(Failure("INSTALLATION FAILED: cannot set --generate-name and also specify a name".into()));
+    }
+    let user_values = kubehelm::values::merge_values(&a.values.options())?;
+    let chart = load_chart(chart_ref)?;
+    let name = match name {
+        Some(n) => n,
+        None if a.generate_name => {
+            let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            format!("{}-{secs}", chart.name())
+        }
+        None => chart.name().to_string(),
+    };
+    let connected = Cluster::connect(&k.options());
+    let (cluster, storage) = match connected {
+        Ok(c) => {
+            let c = Arc::new(c);
+            let ns = c.namespace().to_string();
+            let driver = if dry { Box::new(kubehelm::release::storage::Memory::new(&ns)) as _ } else { kubedriver::driver_from_env(c.clone(), &ns)? };
+            (Some(c), Storage::new(driver))
+        }
+        Err(e) if dry => {
+            let _ = e;
+            (None, Storage::new(Box::new(kubehelm::release::storage::Memory::new("default"))))
+        }
+        Err(e) => return Err(Failure(format!("INSTALLATION FAILED: {e}"))),
+    };
+    let namespace = match &cluster {
+        Some(c) => c.namespace().to_string(),
+        None => k.namespace.clone().unwrap_or_else(|| "default".into()),
+    };
+    let opts = InstallOptions {
+        name,
+        namespace,
+        create_namespace: a.create_namespace,
+        dry_run: dry,
+        description: a.description.clone(),
+        no_hooks: a.no_hooks,
+        skip_crds: a.skip_crds,
+        force_conflicts: a.force_conflicts,
+        take_ownership: a.take_ownership,
+        replace: a.replace,
+        timeout: a.timeout,
+        labels: parse_labels(&a.labels)?,
+        render: RenderOptions {
+            skip_schema_validation: a.skip_schema_validation,
+            render_subchart_notes: a.render_subchart_notes,
+            ..Default::default()
+        },
+    };
+    match actions::install(cluster.as_deref(), &storage, chart, &user_values, &opts) {
+        Ok(rel) => print_release(&rel, a.output, a.hide_notes),
+        Err(e) => Err(Failure(format!("INSTALLATION FAILED: {}", e.message))),
+    }
+}
+
+fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
+    let dry = dry_run(&a.dry_run)?;
+    let (cluster, storage) = connect(k)?;
+    let user_values = kubehelm::values::merge_values(&a.values.options())?;
+    let chart = load_chart(a.chart.as_deref())?;
+    let render = RenderOptions { skip_schema_validation: a.skip_schema_validation, ..Default::default() };
+    let exists = storage.history_entries(&a.release)?.iter().any(|e| e.status != "uninstalled");
+    if a.install && !exists {
+        let opts = InstallOptions {
+            name: a.release.clone(),
+            namespace: cluster.namespace().to_string(),
+            create_namespace: a.create_namespace,
+            dry_run: dry,
+            description: a.description.clone(),
+            no_hooks: a.no_hooks,
+            force_conflicts: a.force_conflicts,
+            replace: true,
+            timeout: a.timeout,
+            render,
+            ..Default::default()
+        };
+        return match actions::install(Some(&cluster), &storage, chart, &user_values, &opts) {
+            Ok(rel) => {
+                eprintln!("Release {:?} does not exist. Installing it now.", a.release);
+                print_release(&rel, a.output, a.hide_notes)
+            }
+            Err(e) => Err(Failure(format!("INSTALLATION FAILED: {}", e.message))),
+        };
+    }
+    let opts = UpgradeOptions {
+        namespace: cluster.namespace().to_string(),
+        dry_run: dry,
+        description: a.description.clone(),
+        no_hooks: a.no_hooks,
+        force_conflicts: a.force_conflicts,
+        reset_values: a.reset_values,
+        reuse_values: a.reuse_values,
+        timeout: a.timeout,
+        max_history: a.history_max,
+        render,
+    };
+    let values = if a.values.is_empty() { serde_json::Map::new() } else { user_values };
+    match actions::upgrade(&cluster, &storage, &a.release, chart, &values, &opts) {
+        Ok(rel) => {
+            if a.output == Output::Table {
+                out(&format!("Release {:?} has been upgraded. Happy Helming!\n", a.release))?;
+            }
+            print_release(&rel, a.output, a.hide_notes)
+        }
+        Err(e) => Err(Failure(format!("UPGRADE FAILED: {}", e.message))),
+    }
+}
+
+fn rollback(k: &KubeFlags, a: &RollbackArgs) -> Res {
+    let (cluster, storage) = connect(k)?;
+    actions::rollback(&cluster, &storage, &a.release, a.revision.unwrap_or(0), a.no_hooks, a.force_conflicts, a.timeout)
+        .map_err(|e| Failure(e.message))?;
+    out("Rollback was a success! Happy Helming!\n")
+}
+
+fn uninstall(k: &KubeFlags, a: &UninstallArgs) -> Res {
+    let (cluster, storage) = connect(k)?;
+    for name in &a.releases {
+        match actions::uninstall(&cluster, &storage, name, a.keep_history, a.no_hooks, &a.description, a.timeout) {
+            Ok(report) => {
+                if !report.kept.is_empty() {
+                    out(&format!("These resources were kept due to the resource policy:\n{}\n", report.kept.join("\n")))?;
+                }
+                out(&format!("release \"{name}\" uninstalled\n"))?;
+            }
+            Err(e) if a.ignore_not_found && e.message.contains("not found") => {}
+            Err(e) => return Err(Failure(e.message)),
+        }
+    }
+    Ok(())
+}
+
+fn list(k: &KubeFlags, a: &ListArgs) -> Res {
+    let cluster = Arc::new(Cluster::connect(&k.options())?);
+    let ns = if a.all_namespaces { String::new() } else { cluster.namespace().to_string() };
+    let storage = Storage::new(kubedriver::driver_from_env(cluster.clone(), &ns)?);
+    let mut statuses = Vec::new();
+    for (on, st) in [
+        (a.deployed, &["deployed"][..]),
+        (a.failed, &["failed"][..]),
+        (a.pending, &["pending-install", "pending-upgrade", "pending-rollback"][..]),
+        (a.superseded, &["superseded"][..]),
+        (a.uninstalled, &["uninstalled"][..]),
+        (a.uninstalling, &["uninstalling"][..]),
+    ] {
+        if on {
+            statuses.extend(st.iter().map(|s| s.to_string()));
+        }
+    }
+    let opts = ListOptions {
+        statuses,
+        filter: a.filter.clone(),
+        sort_by_date: a.date,
+        reverse: a.reverse,
+        max: a.max,
+        offset: a.offset,
+    };
+    let rels = actions::list(&storage, &opts).map_err(|e| Failure(e.message))?;
+    if a.short {
+        return out(&print::list_short(&rels));
+    }
+    match a.output {
+        Output::Json => out(&print::list_json(&rels)),
+        Output::Yaml => out(&print::go_yaml(&print::list_elements(&rels))),
+        Output::Table => out(&print::list_table(&rels, a.no_headers)),
+    }
+}
+
+fn status(k: &KubeFlags, a: &StatusArgs) -> Res {
+    let (_, storage) = connect(k)?;
+    let rel = actions::get(&storage, &a.release, a.revision).map_err(|e| Failure(e.message))?;
+    print_release(&rel, a.output, false)
+}
+
+fn history(k: &KubeFlags, a: &HistoryArgs) -> Res {
+    let (_, storage) = connect(k)?;
+    let rels = actions::history(&storage, &a.release, a.max).map_err(|e| Failure(e.message))?;
+    match a.output {
+        Output::Json => out(&print::go_json_line(&print::history_elements(&rels))),
+        Output::Yaml => out(&print::go_yaml(&print::history_elements(&rels))),
+        Output::Table => out(&print::history_table(&rels)),
+    }
+}
+
+fn get(k: &KubeFlags, g: &GetCommand) -> Res {
+    let (_, storage) = connect(k)?;
+    let fetch = |name: &str, rev: i64| actions::get(&storage, name, rev).map_err(|e| Failure(e.message));
+    match g {
+        GetCommand::Values(a) => {
+            let rel = fetch(&a.release, a.revision)?;
+            let vals = if a.all { actions::computed_values(&rel) } else { rel.config.clone() };
+            let value = if vals.is_empty() && !a.all { serde_json::Value::Null } else { serde_json::Value::Object(vals.clone()) };
+            match a.output {
+                Output::Json => out(&print::go_json_line(&value)),
+                Output::Yaml => out(&print::go_yaml(&value)),
+                Output::Table => {
+                    let head = if a.all { "COMPUTED VALUES:\n" } else { "USER-SUPPLIED VALUES:\n" };
+                    out(&format!("{head}{}", if a.all { print::go_yaml(&value) } else { print::values_yaml(&vals) }))
+                }
+            }
+        }
+        GetCommand::Manifest(a) => out(&format!("{}\n", fetch(&a.release, a.revision)?.manifest)),
+        GetCommand::Notes(a) => {
+            let rel = fetch(&a.release, a.revision)?;
+            if rel.info.notes.is_empty() {
+                Ok(())
+            } else {
+                out(&format!("NOTES:\n{}\n", rel.info.notes))
+            }
+        }
+        GetCommand::Hooks(a) => out(&print::hooks_text(&fetch(&a.release, a.revision)?)),
+        GetCommand::Metadata(a) => {
+            let rel = fetch(&a.release, a.revision)?;
+            match a.output {
+                Output::Json => out(&print::metadata_json(&rel)),
+                Output::Yaml => out(&print::go_yaml(&print::metadata_value(&rel))),
+                Output::Table => out(&print::metadata_text(&rel)),
+            }
+        }
+        GetCommand::All(a) => {
+            let rel = fetch(&a.release, a.revision)?;
+            match a.output {
+                Output::Json => out(&print::release_json(&rel)),
+                Output::Yaml => out(&print::release_yaml(&rel)),
+                Output::Table => {
+                    let computed = actions::computed_values(&rel);
+                    let view = StatusView { show_metadata: true, debug: true, hide_notes: false };
+                    out(&print::status_text(&rel, view, Some(&computed)))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_duration("5m0s").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("5").is_err());
+    }
 }

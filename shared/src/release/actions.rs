@@ -434,10 +434,6 @@ pub fn install(
         }
     }
     pipeline::check_dependencies(&chart).map_err(err)?;
-    let caps = match live {
-        Some(c) => cluster_capabilities(c)?,
-        None => CapabilitiesInput::default(),
-    };
     let crds: Vec<(String, String)> = chart
         .crd_files()
         .into_iter()
@@ -448,6 +444,11 @@ pub fn install(
             install_crds(c, &crds, opts.timeout)?;
         }
     }
+    // after the CRDs, so that templates see their kinds in .Capabilities.APIVersions
+    let caps = match live {
+        Some(c) => cluster_capabilities(c)?,
+        None => CapabilitiesInput::default(),
+    };
     let chart_record = record::chart_json(&chart);
     let ropts = ReleaseOptions {
         name: opts.name.clone(),
@@ -656,8 +657,9 @@ fn finish_change(
     match outcome {
         Ok(()) => {
             if previous.info.status == record::STATUS_DEPLOYED {
+                // Helm changes only the status here (the description stays "Install complete" etc.)
                 let mut prev = storage.get(&previous.name, previous.version)?;
-                prev.set_status(record::STATUS_SUPERSEDED, "superseded by new release");
+                prev.info.status = record::STATUS_SUPERSEDED.into();
                 storage.update(&prev)?;
             }
             rel.set_status(record::STATUS_DEPLOYED, description);

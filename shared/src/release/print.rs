@@ -38,6 +38,15 @@ pub fn go_json_line(v: &Value) -> String {
     s
 }
 
+/// A Go struct as `json.Encoder` writes it: fields in declaration order (a JSON map would sort them).
+pub fn ordered_json(fields: &[(&str, Value)]) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap_or_default(), serde_json::to_string(v).unwrap_or_default()))
+        .collect();
+    record::go_json_escape(&format!("{{{}}}", parts.join(",")))
+}
+
 /// sigs.k8s.io/yaml.Marshal, as Helm's `-o yaml`.
 pub fn go_yaml(v: &Value) -> String {
     goyaml::to_string(v)
@@ -59,20 +68,27 @@ fn app_version(rel: &Release) -> String {
     rel.chart_field("appVersion").to_string()
 }
 
-/// `helm list`'s rows as JSON values (`name`, `namespace`, `revision`, `updated`, `status`, `chart`,
-/// `app_version`).
+fn list_fields(r: &Release) -> Vec<(&'static str, Value)> {
+    vec![
+        ("name", json!(r.name)),
+        ("namespace", json!(r.namespace)),
+        ("revision", json!(r.version.to_string())),
+        ("updated", json!(updated(r))),
+        ("status", json!(r.info.status)),
+        ("chart", json!(r.chart_label())),
+        ("app_version", json!(app_version(r))),
+    ]
+}
+
+/// `helm list`'s rows as JSON values (for `-o yaml`, which sorts keys anyway).
 pub fn list_elements(rels: &[Release]) -> Value {
-    Value::Array(
-        rels.iter()
-            .map(|r| {
-                json!({
-                    "name": r.name, "namespace": r.namespace, "revision": r.version.to_string(),
-                    "updated": updated(r), "status": r.info.status, "chart": r.chart_label(),
-                    "app_version": app_version(r),
-                })
-            })
-            .collect(),
-    )
+    Value::Array(rels.iter().map(|r| Value::Object(list_fields(r).into_iter().map(|(k, v)| (k.to_string(), v)).collect())).collect())
+}
+
+/// `helm list -o json`: the rows in Helm's field order, one line.
+pub fn list_json(rels: &[Release]) -> String {
+    let items: Vec<String> = rels.iter().map(|r| ordered_json(&list_fields(r))).collect();
+    format!("[{}]\n", items.join(","))
 }
 
 fn updated(r: &Release) -> String {
@@ -241,7 +257,18 @@ pub fn hooks_text(rel: &Release) -> String {
     rel.hooks.iter().map(|h| format!("---\n# Source: {}\n{}\n", h.path, h.manifest)).collect()
 }
 
-/// `helm get metadata` as data (Helm's field order).
+/// `helm get metadata -o json`, in Helm's field order.
+pub fn metadata_json(rel: &Release) -> String {
+    let v = metadata_value(rel);
+    let order = [
+        "name", "chart", "version", "appVersion", "annotations", "labels", "dependencies", "namespace", "revision", "status",
+        "deployedAt", "applyMethod",
+    ];
+    let fields: Vec<(&str, Value)> = order.iter().filter_map(|k| v.get(*k).map(|x| (*k, x.clone()))).collect();
+    format!("{}\n", ordered_json(&fields))
+}
+
+/// `helm get metadata` as data.
 pub fn metadata_value(rel: &Release) -> Value {
     let md = rel.chart.value().get("metadata").cloned().unwrap_or(Value::Null);
     let mut m = Map::new();

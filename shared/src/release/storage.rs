@@ -55,10 +55,11 @@ pub trait Driver {
     fn delete(&self, key: &str) -> Result<(), StorageError>;
 }
 
-/// The labels Helm writes on a storage object: user labels, then the system ones.
+/// The labels Helm writes on a storage object: the release's labels, then name/owner/status/version.
 pub fn storage_labels(rel: &Release) -> BTreeMap<String, String> {
-    let mut labels: BTreeMap<String, String> =
-        rel.labels.iter().filter(|(k, _)| !SYSTEM_LABELS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    // As Helm: every label the release carries (createdAt survives an update of a queried release), the
+    // four identifying ones set afresh.
+    let mut labels = rel.labels.clone();
     labels.insert("name".into(), rel.name.clone());
     labels.insert("owner".into(), "helm".into());
     labels.insert("status".into(), rel.info.status.clone());
@@ -118,21 +119,21 @@ impl Storage {
         if entries.is_empty() {
             return Err(StorageError::NotFound);
         }
-        entries.iter().map(|e| self.driver.get(&entry_key(e))).collect()
+        entries.iter().map(|e| with_all_labels(self.driver.get(&entry_key(e)), e)).collect()
     }
 
     /// The newest revision of a release (any status).
     pub fn last(&self, name: &str) -> Result<Release, StorageError> {
         let entries = self.history_entries(name)?;
         let last = entries.last().ok_or(StorageError::NotFound)?;
-        self.driver.get(&entry_key(last))
+        with_all_labels(self.driver.get(&entry_key(last)), last)
     }
 
     /// The newest deployed revision.
     pub fn deployed(&self, name: &str) -> Result<Release, StorageError> {
         let entries = self.driver.entries(&[("name", name), ("status", record::STATUS_DEPLOYED)])?;
         let last = entries.iter().max_by_key(|e| e.revision).ok_or(StorageError::NotFound)?;
-        self.driver.get(&entry_key(last))
+        with_all_labels(self.driver.get(&entry_key(last)), last)
     }
 
     /// The newest revision of every release (by labels), decoded.
@@ -178,6 +179,15 @@ impl Storage {
         }
         Ok(())
     }
+}
+
+/// Helm's label queries (history, last, deployed) hand back every label of the storage object, system
+/// labels included (`Get` by key filters them); `get metadata` shows the difference.
+fn with_all_labels(rel: Result<Release, StorageError>, e: &Entry) -> Result<Release, StorageError> {
+    rel.map(|mut r| {
+        r.labels = e.labels.clone();
+        r
+    })
 }
 
 /// The key that reaches an [`Entry`] from a driver bound to any namespace: `namespace/key`.
