@@ -235,12 +235,38 @@ pub enum CodecError {
 
 /// Go's encoding/json escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings; those characters never
 /// occur outside strings in JSON, so a plain replacement gives Go's bytes.
+///
+/// Numbers are rewritten as Go writes a float64 (values read from YAML are floats): `1.0` → `1`,
+/// `1e21` → `1e+21`, `1.5e-7` → `1.5e-07`; integers stay as they are.
 pub fn go_json_escape(json: &str) -> String {
-    if !json.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-        return json.to_string();
-    }
     let mut out = String::with_capacity(json.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut number = String::new();
+    let flush = |number: &mut String, out: &mut String| {
+        if !number.is_empty() {
+            out.push_str(&go_number(number));
+            number.clear();
+        }
+    };
     for c in json.chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c.is_ascii_digit() || c == '-' || (!number.is_empty() && matches!(c, '+' | '.' | 'e' | 'E')) {
+            number.push(c);
+            continue;
+        } else {
+            flush(&mut number, &mut out);
+            if c == '"' {
+                in_string = true;
+            }
+        }
         match c {
             '<' => out.push_str("\\u003c"),
             '>' => out.push_str("\\u003e"),
@@ -250,7 +276,27 @@ pub fn go_json_escape(json: &str) -> String {
             c => out.push(c),
         }
     }
+    flush(&mut number, &mut out);
     out
+}
+
+/// One JSON number token as Go's encoding/json writes a float64 (integers unchanged).
+fn go_number(tok: &str) -> String {
+    if !tok.contains(['.', 'e', 'E']) {
+        return tok.to_string();
+    }
+    let Ok(f) = tok.parse::<f64>() else { return tok.to_string() };
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let e = format!("{f:e}");
+        let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+        let (sign, digits) = match exp.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', exp),
+        };
+        return format!("{mant}e{sign}{digits:0>2}");
+    }
+    format!("{f}")
 }
 
 /// The release as Go's `json.Marshal` writes it.
@@ -377,6 +423,7 @@ mod tests {
         assert_eq!(&raw[..3], &[0x1f, 0x8b, 0x08]);
         assert_eq!(decode(&enc).unwrap(), rel);
         assert!(to_go_json(&rel).contains(r#""x\u003cy\u003e\u0026""#));
+        assert_eq!(go_json_escape(r#"{"a":1.0,"b":[8080.0,-2,0.5,1e21,1.5e-7],"c":"1.0 e"}"#), r#"{"a":1,"b":[8080,-2,0.5,1e+21,1.5e-07],"c":"1.0 e"}"#);
     }
 
     #[test]
