@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Args, Debug, Clone, Default)]
 struct KubeFlags {
     /// Path to the kubeconfig file to use.
-    #[arg(long, global = true, env = "HELM_KUBECONFIG_FILE", hide_env = true)]
+    #[arg(long, global = true)]
     kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use.
     #[arg(long, alias = "kube-context", global = true)]
