@@ -337,8 +337,23 @@ fn interop_with_reference_helm() {
     assert_eq!(ok(&kc, &["get", "values", "ours", "-n", &ns]), "USER-SUPPLIED VALUES:\ngreeting: upgraded-by-helm\n");
     let args = ["history", "ours", "-n", &ns];
     assert_eq!(ok(&kc, &args), helm_ok(&helm, &kc, &args, &[]));
+    // a chart with dependencies (imports, globals, null overrides): Helm computes the same values from
+    // what we stored, and both record the server's rejection (if any) the same way
+    let ours_u = kr(&kc, &["install", "uo", &chart("umbrella"), "-n", &ns]);
+    let helm_u = run(&helm, &kc, &["install", "uh", &chart("umbrella"), "-n", &ns], &[], None);
+    assert_eq!(ours_u.code, helm_u.code, "ours:\n{}\nhelm:\n{}", ours_u.stderr, helm_u.stderr);
+    let all = |rel: &str| helm_ok(&helm, &kc, &["get", "values", rel, "-n", &ns, "--all", "-o", "json"], &[]);
+    assert_eq!(all("uo"), all("uh"));
+    let meta = |rel: &str| {
+        let mut v: Value = serde_json::from_str(&ok(&kc, &["get", "metadata", rel, "-n", &ns, "-o", "json"]).replace(rel, "REL")).unwrap();
+        let m = v.as_object_mut().unwrap();
+        m.remove("deployedAt");
+        m.get_mut("labels").and_then(Value::as_object_mut).map(|l| l.remove("modifiedAt"));
+        v
+    };
+    assert_eq!(meta("uo"), meta("uh"));
     // Helm uninstalls ours, we uninstall Helm's
-    helm_ok(&helm, &kc, &["uninstall", "ours", "-n", &ns], &[]);
-    ok(&kc, &["uninstall", "theirs", "-n", &ns]);
+    helm_ok(&helm, &kc, &["uninstall", "ours", "uo", "-n", &ns], &[]);
+    ok(&kc, &["uninstall", "theirs", "uh", "-n", &ns]);
     assert_eq!(helm_ok(&helm, &kc, &["list", "-n", &ns, "-q"], &[]), "");
 }

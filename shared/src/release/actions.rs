@@ -383,12 +383,20 @@ fn wait_hook_ready(cluster: &Cluster, o: &Object, release_ns: &str, timeout: Dur
 }
 
 /// Applies the objects in order with the ownership metadata (server-side apply, field manager `helm`).
+/// As Helm, every object is tried; the failures are reported together, one per line.
 fn apply_objects(cluster: &Cluster, objs: &mut [Object], rel: &Release, force: bool) -> Result<(), String> {
+    let mut errors = Vec::new();
     for o in objs.iter_mut() {
         o.set_owner(&rel.name, &rel.namespace);
-        cluster.apply(&o.value, &rel.namespace, force).map_err(|e| e.message)?;
+        if let Err(e) = cluster.apply(&o.value, &rel.namespace, force) {
+            errors.push(e.message);
+        }
     }
-    Ok(())
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
 }
 
 /// Deletes objects of `old` that `new` no longer has (upgrade, rollback), keeping `resource-policy: keep`.
@@ -403,6 +411,32 @@ fn delete_removed(cluster: &Cluster, old: &str, new: &[Object], release_ns: &str
         }
     }
     Ok(())
+}
+
+/// The chart as Helm stores it in the release: its values are the ones Helm's rendering left in the
+/// chart (dependencies processed, imports and globals coalesced in), not the bare values.yaml.
+fn stored_chart(chart: &Chart, user_values: &Map<String, Value>) -> record::ChartJson {
+    let mut c = chart.clone();
+    if crate::values::process_dependencies(&mut c, user_values).is_ok() {
+        if let Ok(mut v) = crate::values::coalesce(&c, &Map::new()) {
+            // Helm coalesces into the chart's own maps, so the chart's `key: null` entries survive there
+            keep_nulls(&mut v, &c.values);
+            c.values = v;
+        }
+    }
+    record::chart_json(&c)
+}
+
+fn keep_nulls(dst: &mut Map<String, Value>, src: &Map<String, Value>) {
+    for (k, sv) in src {
+        match (sv, dst.get_mut(k)) {
+            (Value::Null, None) => {
+                dst.insert(k.clone(), Value::Null);
+            }
+            (Value::Object(so), Some(Value::Object(dobj))) => keep_nulls(dobj, so),
+            _ => {}
+        }
+    }
 }
 
 /// `helm install`: render, CRDs (first install only), pre-install hooks, the manifest in Helm's kind order
@@ -449,7 +483,7 @@ pub fn install(
         Some(c) => cluster_capabilities(c)?,
         None => CapabilitiesInput::default(),
     };
-    let chart_record = record::chart_json(&chart);
+    let chart_record = stored_chart(&chart, user_values);
     let ropts = ReleaseOptions {
         name: opts.name.clone(),
         namespace: opts.namespace.clone(),
@@ -592,7 +626,7 @@ pub fn upgrade(
     let caps = cluster_capabilities(cluster)?;
     pipeline::check_installable(&chart).map_err(err)?;
     pipeline::check_dependencies(&chart).map_err(err)?;
-    let chart_record = record::chart_json(&chart);
+    let chart_record = stored_chart(&chart, &values);
     let revision = last.version + 1;
     let ropts = ReleaseOptions {
         name: name.to_string(),

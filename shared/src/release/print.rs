@@ -5,30 +5,68 @@ use serde_json::{json, Map, Value};
 
 use super::record::{self, Release};
 
-/// gosuri/uitable as Helm uses it: each cell padded to its column's width, cells joined by a tab,
-/// rows by newlines; Helm's EncodeTable adds the final newline.
+/// gosuri/uitable as Helm uses it: each column as wide as its widest line; a cell is first resized to
+/// that width as a whole (cut with `...` when longer, padded when shorter), then split into lines, each
+/// line a row of its own with the other columns blank; cells joined by a tab, rows by newlines. Helm's
+/// EncodeTable adds the final newline.
 pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; cols];
     for r in rows {
         for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
+            let w = c.split('\n').map(text_width).max().unwrap_or(0);
+            widths[i] = widths[i].max(w);
         }
     }
-    let mut out = String::new();
-    for (n, r) in rows.iter().enumerate() {
-        if n > 0 {
-            out.push('\n');
+    let mut lines = Vec::new();
+    for r in rows {
+        let cells: Vec<String> = r.iter().enumerate().map(|(i, c)| resize(c, widths[i])).collect();
+        let split: Vec<Vec<&str>> = cells.iter().map(|c| c.split('\n').collect()).collect();
+        let count = split.iter().map(Vec::len).max().unwrap_or(1);
+        for x in 0..count {
+            let line: Vec<String> = split
+                .iter()
+                .enumerate()
+                .map(|(y, parts)| match parts.get(x) {
+                    Some(p) => resize(p, widths[y]),
+                    None => " ".repeat(widths[y].max(1)),
+                })
+                .collect();
+            lines.push(line.join("\t"));
         }
-        let cells: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c}{}", " ".repeat(widths[i] - c.chars().count())))
-            .collect();
-        out.push_str(&cells.join("\t"));
     }
+    let mut out = lines.join("\n");
     out.push('\n');
     out
+}
+
+/// Display width as go-runewidth counts it for the text Helm prints (control characters count 0).
+fn text_width(s: &str) -> usize {
+    s.chars().filter(|c| !c.is_control()).count()
+}
+
+/// uitable's strutil.Resize: pad to `n`, or truncate (go-runewidth's Truncate: the kept text is at
+/// most `n - 3` wide, control characters counting 0) and add `...`.
+fn resize(s: &str, n: usize) -> String {
+    let len = text_width(s);
+    if len == n {
+        return s.to_string();
+    }
+    if len < n {
+        return format!("{s}{}", " ".repeat(n - len));
+    }
+    let budget = n.saturating_sub(3);
+    let mut width = 0;
+    let mut kept = String::new();
+    for c in s.chars() {
+        let w = usize::from(!c.is_control());
+        if width + w > budget {
+            break;
+        }
+        width += w;
+        kept.push(c);
+    }
+    format!("{kept}...")
 }
 
 /// Go's `json.NewEncoder(out).Encode(v)`: compact, HTML-escaped, a newline after.
@@ -349,6 +387,9 @@ mod tests {
     fn uitable_layout() {
         let t = table(&[vec!["NAME".into(), "REV".into()], vec!["a-long-name".into(), "1".into()]]);
         assert_eq!(t, "NAME       \tREV\na-long-name\t1  \n");
+        // a two-line cell: resized as a whole (newline included), then one row per line
+        let t = table(&[vec!["A".into(), "B".into()], vec!["1".into(), "ab\nlonger line".into()]]);
+        assert_eq!(t, "A\tB          \n1\tab         \n \tlonger...  \n");
     }
 
     #[test]
