@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kubehelm::kube::{Cluster, KubeOptions};
 use kubehelm::release::actions::{self, InstallOptions, ListOptions, UpgradeOptions};
+use kubehelm::release::cluster::ClusterApi;
 use kubehelm::release::kubedriver;
 use kubehelm::release::print::{self, StatusView};
 use kubehelm::release::{Release, Storage};
@@ -534,7 +535,7 @@ fn install(k: &KubeFlags, a: &InstallArgs) -> Res {
             ..Default::default()
         },
     };
-    match actions::install(cluster.as_deref(), &storage, chart, &user_values, &opts) {
+    match actions::install(cluster.as_deref().map(|c| c as &dyn ClusterApi), &storage, chart, &user_values, &opts) {
         Ok(rel) => print_release(&rel, a.output, a.hide_notes),
         Err(e) => Err(Failure(format!("INSTALLATION FAILED: {}", e.message))),
     }
@@ -561,7 +562,7 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
             render,
             ..Default::default()
         };
-        return match actions::install(Some(&cluster), &storage, chart, &user_values, &opts) {
+        return match actions::install(Some(&*cluster as &dyn ClusterApi), &storage, chart, &user_values, &opts) {
             Ok(rel) => {
                 eprintln!("Release {:?} does not exist. Installing it now.", a.release);
                 print_release(&rel, a.output, a.hide_notes)
@@ -582,7 +583,7 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
         render,
     };
     let values = if a.values.is_empty() { serde_json::Map::new() } else { user_values };
-    match actions::upgrade(&cluster, &storage, &a.release, chart, &values, &opts) {
+    match actions::upgrade(&*cluster, &storage, &a.release, chart, &values, &opts) {
         Ok(rel) => {
             if a.output == Output::Table {
                 out(&format!("Release {:?} has been upgraded. Happy Helming!\n", a.release))?;
@@ -595,7 +596,7 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
 
 fn rollback(k: &KubeFlags, a: &RollbackArgs) -> Res {
     let (cluster, storage) = connect(k)?;
-    actions::rollback(&cluster, &storage, &a.release, a.revision.unwrap_or(0), a.no_hooks, a.force_conflicts, a.timeout)
+    actions::rollback(&*cluster, &storage, &a.release, a.revision.unwrap_or(0), a.no_hooks, a.force_conflicts, a.timeout)
         .map_err(|e| Failure(e.message))?;
     out("Rollback was a success! Happy Helming!\n")
 }
@@ -603,7 +604,7 @@ fn rollback(k: &KubeFlags, a: &RollbackArgs) -> Res {
 fn uninstall(k: &KubeFlags, a: &UninstallArgs) -> Res {
     let (cluster, storage) = connect(k)?;
     for name in &a.releases {
-        match actions::uninstall(&cluster, &storage, name, a.keep_history, a.no_hooks, &a.description, a.timeout) {
+        match actions::uninstall(&*cluster, &storage, name, a.keep_history, a.no_hooks, &a.description, a.timeout) {
             Ok(report) => {
                 if !report.kept.is_empty() {
                     out(&format!("These resources were kept due to the resource policy:\n{}\n", report.kept.join("\n")))?;

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::record::{self, Hook, Release};
 use super::storage::{Storage, StorageError};
 use crate::chart::Chart;
-use crate::kube::{Cluster, KubeError};
+use super::cluster::{ClusterApi, ClusterError};
 use crate::render::manifest;
 use crate::render::pipeline::{self, RenderOptions};
 use crate::render::{CapabilitiesInput, ReleaseOptions};
@@ -44,8 +44,8 @@ impl From<StorageError> for ActionError {
     }
 }
 
-impl From<KubeError> for ActionError {
-    fn from(e: KubeError) -> Self {
+impl From<ClusterError> for ActionError {
+    fn from(e: ClusterError) -> Self {
         err(e)
     }
 }
@@ -66,7 +66,7 @@ pub fn validate_release_name(name: &str) -> Result<(), ActionError> {
 }
 
 /// `.Capabilities` from the cluster: its version and every served API version.
-pub fn cluster_capabilities(cluster: &Cluster) -> Result<CapabilitiesInput, ActionError> {
+pub fn cluster_capabilities(cluster: &dyn ClusterApi) -> Result<CapabilitiesInput, ActionError> {
     Ok(CapabilitiesInput { kube_version: Some(cluster.server_version()?), api_versions: cluster.api_versions()? })
 }
 
@@ -136,7 +136,7 @@ impl Object {
         Ok(Some(Object { value, api_version, kind, name }))
     }
 
-    fn namespace_in(&self, cluster: &Cluster, release_ns: &str) -> Result<String, ActionError> {
+    fn namespace_in(&self, cluster: &dyn ClusterApi, release_ns: &str) -> Result<String, ActionError> {
         Ok(cluster.object_namespace(&self.value, release_ns)?.unwrap_or_default())
     }
 
@@ -250,7 +250,7 @@ fn check_ownership(live: &Value, release: &str, namespace: &str) -> Result<(), S
 
 /// Install the chart's `crds/` files (create only: existing CRDs are left alone), then wait until they
 /// are established and refresh discovery.
-fn install_crds(cluster: &Cluster, crds: &[(String, String)], timeout: Duration) -> Result<(), ActionError> {
+fn install_crds(cluster: &dyn ClusterApi, crds: &[(String, String)], timeout: Duration) -> Result<(), ActionError> {
     let mut created = Vec::new();
     for (name, content) in crds {
         for doc in manifest::split_manifests(content) {
@@ -262,7 +262,7 @@ fn install_crds(cluster: &Cluster, crds: &[(String, String)], timeout: Duration)
         }
     }
     for obj in &created {
-        cluster.wait_for(&obj.api_version, &obj.kind, &obj.name, "", timeout, |live| {
+        cluster.wait_for(&obj.api_version, &obj.kind, &obj.name, "", timeout, &mut |live| {
             Ok(live.and_then(|l| l.pointer("/status/conditions")).and_then(Value::as_array).is_some_and(|c| {
                 c.iter().any(|c| c["type"] == "Established" && c["status"] == "True")
             }))
@@ -277,7 +277,7 @@ fn install_crds(cluster: &Cluster, crds: &[(String, String)], timeout: Duration)
 /// Runs the hooks of one event: kind order, then weight, then name; each created and waited for (Jobs
 /// complete, Pods succeed), with the delete policies applied.
 fn run_hooks(
-    cluster: &Cluster,
+    cluster: &dyn ClusterApi,
     storage: &Storage,
     rel: &mut Release,
     event: &str,
@@ -338,13 +338,13 @@ fn has_policy(h: &Hook, p: &str) -> bool {
     h.kind != "CustomResourceDefinition" && h.delete_policies.iter().any(|x| x == p)
 }
 
-fn delete_and_wait(cluster: &Cluster, objs: &[Object], release_ns: &str, timeout: Duration) -> Result<(), String> {
+fn delete_and_wait(cluster: &dyn ClusterApi, objs: &[Object], release_ns: &str, timeout: Duration) -> Result<(), String> {
     for o in objs {
         let ns = o.namespace_in(cluster, release_ns).map_err(|e| e.message)?;
         let existed = cluster.delete(&o.api_version, &o.kind, &o.name, &ns).map_err(|e| e.message)?;
         if existed {
             cluster
-                .wait_for(&o.api_version, &o.kind, &o.name, &ns, timeout, |live| Ok(live.is_none()))
+                .wait_for(&o.api_version, &o.kind, &o.name, &ns, timeout, &mut |live| Ok(live.is_none()))
                 .map_err(|e| e.message)?;
         }
     }
@@ -352,11 +352,11 @@ fn delete_and_wait(cluster: &Cluster, objs: &[Object], release_ns: &str, timeout
 }
 
 /// Helm's WatchUntilReady for hooks: Jobs must complete, Pods must succeed, other kinds just exist.
-fn wait_hook_ready(cluster: &Cluster, o: &Object, release_ns: &str, timeout: Duration) -> Result<(), String> {
+fn wait_hook_ready(cluster: &dyn ClusterApi, o: &Object, release_ns: &str, timeout: Duration) -> Result<(), String> {
     let ns = o.namespace_in(cluster, release_ns).map_err(|e| e.message)?;
     match o.kind.as_str() {
         "Job" => cluster
-            .wait_for(&o.api_version, &o.kind, &o.name, &ns, timeout, |live| {
+            .wait_for(&o.api_version, &o.kind, &o.name, &ns, timeout, &mut |live| {
                 let conds = live.and_then(|l| l.pointer("/status/conditions")).and_then(Value::as_array);
                 for c in conds.into_iter().flatten() {
                     if c["status"] == "True" && c["type"] == "Complete" {
@@ -370,7 +370,7 @@ fn wait_hook_ready(cluster: &Cluster, o: &Object, release_ns: &str, timeout: Dur
             })
             .map_err(|e| e.message),
         "Pod" => cluster
-            .wait_for(&o.api_version, &o.kind, &o.name, &ns, timeout, |live| {
+            .wait_for(&o.api_version, &o.kind, &o.name, &ns, timeout, &mut |live| {
                 match live.and_then(|l| l.pointer("/status/phase")).and_then(Value::as_str) {
                     Some("Succeeded") => Ok(true),
                     Some("Failed") => Err(format!("pod {} failed", o.name)),
@@ -384,7 +384,7 @@ fn wait_hook_ready(cluster: &Cluster, o: &Object, release_ns: &str, timeout: Dur
 
 /// Applies the objects in order with the ownership metadata (server-side apply, field manager `helm`).
 /// As Helm, every object is tried; the failures are reported together, one per line.
-fn apply_objects(cluster: &Cluster, objs: &mut [Object], rel: &Release, force: bool) -> Result<(), String> {
+fn apply_objects(cluster: &dyn ClusterApi, objs: &mut [Object], rel: &Release, force: bool) -> Result<(), String> {
     let mut errors = Vec::new();
     for o in objs.iter_mut() {
         o.set_owner(&rel.name, &rel.namespace);
@@ -400,7 +400,7 @@ fn apply_objects(cluster: &Cluster, objs: &mut [Object], rel: &Release, force: b
 }
 
 /// Deletes objects of `old` that `new` no longer has (upgrade, rollback), keeping `resource-policy: keep`.
-fn delete_removed(cluster: &Cluster, old: &str, new: &[Object], release_ns: &str) -> Result<(), String> {
+fn delete_removed(cluster: &dyn ClusterApi, old: &str, new: &[Object], release_ns: &str) -> Result<(), String> {
     let olds = sorted_objects(old, &crate::render::manifest::uninstall_order()).map_err(|e| e.message)?;
     for o in olds {
         let gone = !new.iter().any(|n| n.kind == o.kind && n.name == o.name && n.api_version.split('/').next() == o.api_version.split('/').next()
@@ -443,7 +443,7 @@ fn keep_nulls(dst: &mut Map<String, Value>, src: &Map<String, Value>) {
 /// with ownership metadata, post-install hooks, then the revision recorded `deployed`. A rendering error
 /// stores nothing; an apply or hook error records a `failed` revision with the server's message.
 pub fn install(
-    cluster: Option<&Cluster>,
+    cluster: Option<&dyn ClusterApi>,
     storage: &Storage,
     chart: Chart,
     user_values: &Map<String, Value>,
@@ -597,7 +597,7 @@ pub struct UpgradeOptions {
 
 /// `helm upgrade`: a new revision from the chart; the old deployed one becomes `superseded`.
 pub fn upgrade(
-    cluster: &Cluster,
+    cluster: &dyn ClusterApi,
     storage: &Storage,
     name: &str,
     chart: Chart,
@@ -710,7 +710,7 @@ fn finish_change(
 
 /// `helm rollback NAME [REVISION]`: a new revision copying the target's chart, values and manifest.
 pub fn rollback(
-    cluster: &Cluster,
+    cluster: &dyn ClusterApi,
     storage: &Storage,
     name: &str,
     revision: i64,
@@ -779,7 +779,7 @@ pub struct UninstallReport {
 /// `helm uninstall`: pre-delete hooks, the manifest's objects deleted in reverse kind order (keeping
 /// `resource-policy: keep`), post-delete hooks, then the history removed or kept as `uninstalled`.
 pub fn uninstall(
-    cluster: &Cluster,
+    cluster: &dyn ClusterApi,
     storage: &Storage,
     name: &str,
     keep_history: bool,
@@ -931,6 +931,144 @@ mod tests {
             e,
             "invalid ownership metadata; annotation validation error: key \"meta.helm.sh/release-name\" must equal \"web\": current value is \"other\"; annotation validation error: missing key \"meta.helm.sh/release-namespace\": must be set to \"ns\""
         );
+    }
+
+    use crate::release::cluster::MemoryCluster;
+    use crate::release::storage::Memory;
+
+    fn test_chart(name: &str) -> Chart {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/charts").join(name);
+        crate::chart::load(&dir).expect("test chart loads")
+    }
+
+    fn opts(name: &str) -> InstallOptions {
+        InstallOptions { name: name.into(), namespace: "ns".into(), ..Default::default() }
+    }
+
+    fn values(pairs: &[(&str, Value)]) -> Map<String, Value> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    #[test]
+    fn install_runs_crds_hooks_and_kinds_in_helms_order() {
+        let c = MemoryCluster::new();
+        let st = Storage::new(Box::new(Memory::new("ns")));
+        let rel = install(Some(&c), &st, test_chart("release-basic"), &Map::new(), &opts("web")).unwrap();
+        assert_eq!((rel.info.status.as_str(), rel.info.description.as_str()), ("deployed", "Install complete"));
+        let log = c.log();
+        let pos = |what: &str| log.iter().position(|l| l == what).unwrap_or_else(|| panic!("{what} not in {log:?}"));
+        assert!(pos("create CustomResourceDefinition//widgets.e2e.kubehelm.dev") < pos("apply ConfigMap/ns/web-pre"));
+        assert!(pos("apply ConfigMap/ns/web-pre") < pos("apply ConfigMap/ns/web-config"));
+        assert!(pos("apply ConfigMap/ns/web-config") < pos("apply Service/ns/web-svc"));
+        assert!(pos("apply Service/ns/web-svc") < pos("apply Deployment/ns/web-web"));
+        // the CRD was established before rendering: the Widget template saw its kind
+        assert!(pos("apply Deployment/ns/web-web") < pos("apply Widget/ns/web-widget"));
+        assert!(pos("apply Widget/ns/web-widget") < pos("apply ConfigMap/ns/web-post"));
+        assert!(pos("apply ConfigMap/ns/web-post") < pos("delete ConfigMap/ns/web-post"), "hook-succeeded deletes");
+        let cm = c.get("v1", "ConfigMap", "web-config", "ns").unwrap().unwrap();
+        assert_eq!(cm["metadata"]["labels"][MANAGED_BY_LABEL], "Helm");
+        assert_eq!(cm["metadata"]["annotations"][RELEASE_NAMESPACE_ANNOTATION], "ns");
+        let hook = c.get("v1", "ConfigMap", "web-pre", "ns").unwrap().unwrap();
+        assert!(hook["metadata"].get("labels").is_none(), "hooks get no ownership metadata");
+        let stored = st.last("web").unwrap();
+        assert_eq!(stored.version, 1);
+        assert!(stored.hooks.iter().all(|h| h.last_run.phase == "Succeeded"), "{:?}", stored.hooks);
+        // the name is taken now
+        let again = install(Some(&c), &st, test_chart("release-basic"), &Map::new(), &opts("web")).unwrap_err();
+        assert_eq!(again.message, "cannot reuse a name that is still in use");
+    }
+
+    #[test]
+    fn template_errors_store_nothing_and_apply_errors_record_a_failed_revision() {
+        let mut c = MemoryCluster::new();
+        let st = Storage::new(Box::new(Memory::new("ns")));
+        let e = install(Some(&c), &st, test_chart("release-broken"), &Map::new(), &opts("b")).unwrap_err();
+        assert!(e.message.contains("set needed to install this chart"), "{}", e.message);
+        assert!(st.history_entries("b").unwrap().is_empty());
+
+        c.reject.insert("x-svc".into(), "Service \"x-svc\" is invalid: nope".into());
+        c.reject.insert("x-web".into(), "Deployment.apps \"x-web\" is invalid: no".into());
+        let e = install(Some(&c), &st, test_chart("release-basic"), &Map::new(), &opts("x")).unwrap_err();
+        assert_eq!(e.message, "Service \"x-svc\" is invalid: nope\nDeployment.apps \"x-web\" is invalid: no");
+        let rel = st.last("x").unwrap();
+        assert_eq!(rel.info.status, "failed");
+        assert_eq!(rel.info.description, format!("Release \"x\" failed: {}", e.message));
+        // --replace reuses a failed name
+        c.reject.clear();
+        let o = InstallOptions { replace: true, ..opts("x") };
+        let rel = install(Some(&c), &st, test_chart("release-basic"), &Map::new(), &o).unwrap();
+        assert_eq!(rel.version, 2);
+        assert_eq!(st.get("x", 1).unwrap().info.status, "superseded");
+    }
+
+    #[test]
+    fn foreign_objects_are_not_adopted() {
+        let c = MemoryCluster::new();
+        c.apply(&serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "t-config"}}), "ns", false).unwrap();
+        let st = Storage::new(Box::new(Memory::new("ns")));
+        let e = install(Some(&c), &st, test_chart("release-basic"), &Map::new(), &opts("t")).unwrap_err();
+        assert_eq!(
+            e.message,
+            "unable to continue with install: ConfigMap \"t-config\" in namespace \"ns\" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key \"app.kubernetes.io/managed-by\": must be set to \"Helm\"; annotation validation error: missing key \"meta.helm.sh/release-name\": must be set to \"t\"; annotation validation error: missing key \"meta.helm.sh/release-namespace\": must be set to \"ns\""
+        );
+        assert!(st.history_entries("t").unwrap().is_empty());
+        let o = InstallOptions { take_ownership: true, ..opts("t") };
+        assert!(install(Some(&c), &st, test_chart("release-basic"), &Map::new(), &o).is_ok());
+    }
+
+    #[test]
+    fn upgrade_rollback_uninstall() {
+        let c = MemoryCluster::new();
+        let st = Storage::new(Box::new(Memory::new("ns")));
+        install(Some(&c), &st, test_chart("release-basic"), &values(&[("greeting", "one".into())]), &opts("u")).unwrap();
+        let up = UpgradeOptions {
+            namespace: "ns".into(),
+            dry_run: false,
+            description: String::new(),
+            no_hooks: false,
+            force_conflicts: false,
+            reset_values: false,
+            reuse_values: false,
+            timeout: Duration::from_secs(1),
+            max_history: 10,
+            render: RenderOptions::default(),
+        };
+        // no values given: the previous ones are reused
+        let r2 = upgrade(&c, &st, "u", test_chart("release-basic"), &Map::new(), &up).unwrap();
+        assert_eq!((r2.version, r2.config["greeting"].as_str()), (2, Some("one")));
+        let r3 = upgrade(&c, &st, "u", test_chart("release-basic"), &values(&[("greeting", "two".into())]), &up).unwrap();
+        assert_eq!(r3.info.description, "Upgrade complete");
+        assert_eq!(c.get("v1", "ConfigMap", "u-config", "ns").unwrap().unwrap()["data"]["greeting"], "two");
+        let r1 = st.get("u", 1).unwrap();
+        assert_eq!((r1.info.status.as_str(), r1.info.description.as_str()), ("superseded", "Install complete"));
+        let r4 = rollback(&c, &st, "u", 0, false, false, Duration::from_secs(1)).unwrap();
+        assert_eq!((r4.version, r4.info.description.as_str()), (4, "Rollback to 2"));
+        assert_eq!(c.get("v1", "ConfigMap", "u-config", "ns").unwrap().unwrap()["data"]["greeting"], "one");
+        assert_eq!(st.get("u", 3).unwrap().info.status, "superseded");
+
+        let report = uninstall(&c, &st, "u", true, false, "", Duration::from_secs(1)).unwrap();
+        assert_eq!(report.release.info.status, "uninstalled");
+        let deletes: Vec<String> = c.log().into_iter().filter(|l| l.starts_with("delete ") && !l.contains("-post")).collect();
+        assert_eq!(
+            deletes[deletes.len() - 4..],
+            // kinds Helm does not know come last in either order
+            ["delete Deployment/ns/u-web", "delete Service/ns/u-svc", "delete ConfigMap/ns/u-config", "delete Widget/ns/u-widget"]
+        );
+        assert_eq!(list(&st, &ListOptions { statuses: vec!["uninstalled".into()], ..Default::default() }).unwrap().len(), 1);
+        let e = uninstall(&c, &st, "u", true, false, "", Duration::from_secs(1)).unwrap_err();
+        assert_eq!(e.message, "the release named \"u\" is already deleted");
+        uninstall(&c, &st, "u", false, false, "", Duration::from_secs(1)).unwrap();
+        assert!(st.history_entries("u").unwrap().is_empty());
+    }
+
+    #[test]
+    fn dry_run_touches_nothing() {
+        let st = Storage::new(Box::new(Memory::new("ns")));
+        let o = InstallOptions { dry_run: true, ..opts("d") };
+        let rel = install(None, &st, test_chart("release-basic"), &Map::new(), &o).unwrap();
+        assert_eq!(rel.info.description, "Dry run complete");
+        assert!(rel.manifest.contains("# Source: release-basic/templates/deployment.yaml"));
+        assert!(st.history_entries("d").unwrap().is_empty());
     }
 
     #[test]

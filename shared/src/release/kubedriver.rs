@@ -8,6 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use super::cluster::{Check, ClusterApi, ClusterError};
 use super::record::{self, Release};
 use super::storage::{self, Driver, Entry, StorageError};
 use crate::kube::{Cluster, KubeError};
@@ -161,5 +162,58 @@ pub fn driver_from_env(cluster: Arc<Cluster>, namespace: &str) -> Result<Box<dyn
         other => Err(StorageError::Other(format!(
             "unknown driver {other:?}: HELM_DRIVER may be secret, configmap or memory (sql is not supported)"
         ))),
+    }
+}
+
+impl From<KubeError> for ClusterError {
+    fn from(e: KubeError) -> Self {
+        ClusterError { message: e.message, code: e.code }
+    }
+}
+
+/// The live cluster behind the actions.
+impl ClusterApi for Cluster {
+    fn server_version(&self) -> Result<String, ClusterError> {
+        Ok(Cluster::server_version(self)?)
+    }
+
+    fn api_versions(&self) -> Result<Vec<String>, ClusterError> {
+        Ok(Cluster::api_versions(self)?)
+    }
+
+    fn invalidate_discovery(&self) {
+        Cluster::invalidate_discovery(self)
+    }
+
+    fn object_namespace(&self, obj: &Value, default_ns: &str) -> Result<Option<String>, ClusterError> {
+        Ok(Cluster::object_namespace(self, obj, default_ns)?)
+    }
+
+    fn apply(&self, obj: &Value, default_ns: &str, force: bool) -> Result<Value, ClusterError> {
+        Ok(Cluster::apply(self, obj, default_ns, force)?)
+    }
+
+    fn create(&self, obj: &Value, default_ns: &str) -> Result<bool, ClusterError> {
+        Ok(Cluster::create(self, obj, default_ns)?)
+    }
+
+    fn get(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<Option<Value>, ClusterError> {
+        Ok(Cluster::get(self, api_version, kind, name, namespace)?)
+    }
+
+    fn delete(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<bool, ClusterError> {
+        Ok(Cluster::delete(self, api_version, kind, name, namespace)?)
+    }
+
+    fn wait_for(
+        &self,
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        namespace: &str,
+        timeout: std::time::Duration,
+        check: Check<'_>,
+    ) -> Result<(), ClusterError> {
+        Ok(Cluster::wait_for(self, api_version, kind, name, namespace, timeout, check)?)
     }
 }

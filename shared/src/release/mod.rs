@@ -1,7 +1,8 @@
 //! Releases: the record Helm stores (`record`), storage drivers behind one trait (`storage`: memory;
-//! `kubedriver`: Secret and ConfigMap on a cluster), the operations (`actions`) and Helm's output forms
-//! (`print`).
+//! `kubedriver`: Secret and ConfigMap on a cluster), what actions need from a cluster (`cluster`), the
+//! operations (`actions`) and Helm's output forms (`print`).
 
+pub mod cluster;
 pub mod print;
 pub mod record;
 pub mod storage;
@@ -9,7 +10,7 @@ pub mod storage;
 #[cfg(feature = "cluster")]
 pub mod kubedriver;
 
-#[cfg(all(feature = "cluster", feature = "render"))]
+#[cfg(feature = "render")]
 pub mod actions;
 
 pub use record::Release;
