@@ -887,6 +887,7 @@ impl<'a> Scanner<'a> {
             while self.ch(0) == ' ' || ((self.flow_level > 0 || !self.simple_key_allowed) && self.ch(0) == '\t') {
                 self.skip();
                 self.cache(1)?;
+                self.skip_run(RUN_SPACE);
             }
             if self.ch(0) == '#' {
                 while !is_breakz(self.ch(0)) {
@@ -1255,6 +1256,14 @@ impl<'a> Scanner<'a> {
             while (*indent == 0 || (self.mark.column as isize) < *indent) && self.ch(0) == ' ' {
                 self.skip();
                 self.cache(1)?;
+                // The rest of the run of spaces, up to the indentation when it is known.
+                let mut n = self.run_len(RUN_SPACE);
+                if *indent > 0 {
+                    n = n.min((*indent - self.mark.column as isize).max(0) as usize);
+                }
+                self.pos += n;
+                self.mark.index += n;
+                self.mark.column += n;
             }
             if self.mark.column as isize > max_indent {
                 max_indent = self.mark.column as isize;
@@ -1397,8 +1406,10 @@ impl<'a> Scanner<'a> {
                 if is_blank(self.ch(0)) {
                     if !leading_blanks {
                         self.read(&mut whitespaces);
+                        self.read_run(RUN_SPACE, &mut whitespaces);
                     } else {
                         self.skip();
+                        self.skip_run(RUN_SPACE);
                     }
                 } else {
                     self.cache(2)?;
@@ -1503,8 +1514,10 @@ impl<'a> Scanner<'a> {
                     }
                     if !leading_blanks {
                         self.read(&mut whitespaces);
+                        self.read_run(RUN_SPACE, &mut whitespaces);
                     } else {
                         self.skip();
+                        self.skip_run(RUN_SPACE);
                     }
                 } else {
                     self.cache(2)?;
@@ -1538,6 +1551,8 @@ const RUN_PLAIN: u8 = 2;
 const RUN_PLAIN_FLOW: u8 = 4;
 /// RUN_QUOTED: inside a quoted scalar: not blank, not a break, no quote or backslash.
 const RUN_QUOTED: u8 = 8;
+/// RUN_SPACE: the space character alone.
+const RUN_SPACE: u8 = 16;
 
 static RUN_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -1547,6 +1562,9 @@ static RUN_CLASS: [u8; 256] = {
         let mut c = 0;
         if b != b'\n' && b != b'\r' && b != 0 {
             c |= RUN_LINE;
+        }
+        if b == b' ' {
+            c |= RUN_SPACE;
         }
         if b > b' ' && b < 0x7F && b != b':' {
             c |= RUN_PLAIN;
@@ -1581,7 +1599,7 @@ fn first_disallowed(b: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i < b.len() {
         if i + 8 <= b.len() {
-            let x = u64::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7]]);
+            let x = u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
             // Every byte below 0x7F (a carry can only come from a byte that is flagged itself)?
             if (x | x.wrapping_add(LO)) & HI == 0 {
                 // Any byte below 0x20 (exact while no byte has its high bit)? Then look at each.
