@@ -139,8 +139,8 @@ pub fn create_from(metadata: Metadata, dest: &Path, src: &Path) -> Result<(), Er
     let transformed = transform(values_yaml.as_bytes(), &name);
     goyaml::from_str(&String::from_utf8_lossy(&transformed))
         .map_err(|e| Error::msg(e.message).wrap("transforming values file"))?;
-    for f in chart.raw.iter_mut().filter(|f| f.name == "values.yaml") {
-        f.data = transform(&f.data, &name);
+    if let Some(values) = &mut chart.raw_values {
+        *values = transform(values, &name);
     }
     save_dir(&chart, dest, &SaveOptions::from_env()?)
 }

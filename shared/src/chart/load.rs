@@ -312,7 +312,7 @@ pub fn load_files(files: Vec<BufferedFile>) -> Result<Chart, Error> {
     let mut c = Chart::default();
     let mut have_metadata = false;
     for f in &files {
-        c.raw.push(File { name: f.name.clone(), data: f.data.clone() });
+        c.raw_names.push(f.name.clone());
         if f.name == "Chart.yaml" {
             have_metadata = true;
             let v = parse_yaml(&f.data).map_err(|e| e.wrap("cannot load Chart.yaml"))?;

@@ -53,8 +53,10 @@ pub struct Chart {
     /// Every other file (`.Files`): not Chart.yaml, values.yaml, values.schema.json, Chart.lock,
     /// templates/ or charts/ (except `charts/*.prov`). crds/ files are here.
     pub files: Vec<File>,
-    /// Every file as loaded (Helm's `Raw`), in load order.
-    pub raw: Vec<File>,
+    /// The name of every file as loaded (Helm's `Raw`), in load order. Only values.yaml's content is
+    /// ever read back from Helm's Raw, and that is `raw_values`; keeping the names alone saves a copy
+    /// of the whole chart.
+    pub raw_names: Vec<String>,
     /// The subcharts, loaded from `charts/` (sorted by their entry name under charts/).
     pub dependencies: Vec<Chart>,
 }

@@ -179,8 +179,8 @@ fn write_chart(w: &mut TarWriter, c: &Chart, prefix: &str) -> Result<(), Error> 
             w.entry(&join(&base, "Chart.lock"), lock_yaml(lock)?.as_bytes())?;
         }
     }
-    for f in c.raw.iter().filter(|f| f.name == "values.yaml") {
-        w.entry(&join(&base, "values.yaml"), &f.data)?;
+    if let Some(values) = &c.raw_values {
+        w.entry(&join(&base, "values.yaml"), values)?;
     }
     if let Some(schema) = &c.schema {
         if serde_json::from_slice::<serde::de::IgnoredAny>(schema).is_err() {
@@ -239,8 +239,8 @@ pub fn save_dir(chart: &Chart, dest: &Path, opts: &SaveOptions) -> Result<(), Er
     }
     std::fs::create_dir_all(&outdir).map_err(|e| Error::msg(go_os_error("mkdir", &outdir, &e)))?;
     write_file(&outdir.join("Chart.yaml"), chart_yaml(&chart.metadata)?.as_bytes())?;
-    for f in chart.raw.iter().filter(|f| f.name == "values.yaml") {
-        write_file(&outdir.join("values.yaml"), &f.data)?;
+    if let Some(values) = &chart.raw_values {
+        write_file(&outdir.join("values.yaml"), values)?;
     }
     if let Some(schema) = &chart.schema {
         write_file(&outdir.join("values.schema.json"), schema)?;
@@ -459,7 +459,8 @@ mod tests {
         c.metadata.api_version = "v2".into();
         c.metadata.name = "demo".into();
         c.metadata.version = "1.2.3".into();
-        c.raw.push(File { name: "values.yaml".into(), data: b"a: 1\n".to_vec() });
+        c.raw_names.push("values.yaml".into());
+        c.raw_values = Some(b"a: 1\n".to_vec());
         c.templates.push(File { name: "templates/cm.yaml".into(), data: b"kind: ConfigMap\n".to_vec() });
         c
     }

@@ -35,15 +35,12 @@ pub fn show(chart: &Chart, format: ShowFormat) -> Vec<u8> {
     if all || format == ShowFormat::Values {
         // Helm prints values only when the chart has a values.yaml (its Values map is nil otherwise),
         // and then the file exactly as it was read.
-        let files: Vec<&File> = chart.raw.iter().filter(|f| f.name == "values.yaml").collect();
-        if !files.is_empty() {
+        if let Some(values) = &chart.raw_values {
             if all {
                 out.extend_from_slice(b"---\n");
             }
-            for f in files {
-                out.extend_from_slice(&f.data);
-                out.push(b'\n');
-            }
+            out.extend_from_slice(values);
+            out.push(b'\n');
         }
     }
     if all || format == ShowFormat::Readme {
@@ -106,7 +103,8 @@ mod tests {
     #[test]
     fn values_crds_and_readme_sections() {
         let chart = Chart {
-            raw: vec![file("Chart.yaml", "name: x\n"), file("values.yaml", "a: 1\n")],
+            raw_names: vec!["Chart.yaml".into(), "values.yaml".into()],
+            raw_values: Some(b"a: 1\n".to_vec()),
             files: vec![
                 file("README.md", "# Hi"),
                 file("crds/a.yaml", "kind: A\n"),

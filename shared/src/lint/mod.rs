@@ -100,8 +100,8 @@ impl Linter {
 /// requirements.lock in charts whose apiVersion is not v1.
 fn loader_log(c: &crate::chart::Chart, log: &mut Vec<String>) {
     let v1 = c.metadata.api_version == crate::chart::API_VERSION_V1;
-    for f in &c.raw {
-        let message = match f.name.as_str() {
+    for name in &c.raw_names {
+        let message = match name.as_str() {
             "requirements.yaml" if !v1 => {
                 "Warning: Dependencies are handled in Chart.yaml since apiVersion \"v2\". We recommend migrating dependencies to Chart.yaml."
             }
