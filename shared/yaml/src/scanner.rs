@@ -1604,10 +1604,8 @@ fn first_disallowed(b: &[u8]) -> Option<usize> {
             if (x | x.wrapping_add(LO)) & HI == 0 {
                 // Any byte below 0x20 (exact while no byte has its high bit)? Then look at each.
                 if x.wrapping_sub(0x20 * LO) & !x & HI != 0 {
-                    for k in i..i + 8 {
-                        if !ascii_ok(b[k]) {
-                            return Some(k);
-                        }
+                    if let Some(k) = b[i..i + 8].iter().position(|&c| !ascii_ok(c)) {
+                        return Some(i + k);
                     }
                 }
                 i += 8;
