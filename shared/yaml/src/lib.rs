@@ -7,9 +7,11 @@
 //! assert_eq!(goyaml::to_string(&v), "enabled: true\nreplicas: 3\n");
 //! ```
 //!
-//! Layers, each a port-in-spirit of go-yaml v2: `scanner` (tokens) → `parser` (events) → `decode`
-//! (node tree, Go values, JSON view); `resolve` (implicit tags); `encode` (Go values → text through
-//! yaml.v2's emitter); `pretty` (yaml.v3's encoder for `toYamlPretty`); `gonum` (Go number text).
+//! Layers, each a port-in-spirit of go-yaml v2: `scanner` (tokens, read from the UTF-8 bytes in place)
+//! → `parser` (events) → `decode` (node tree, Go values, JSON view); `head` (the same JSON view
+//! reduced to a few paths, building nothing else: `read_head`); `resolve` (implicit tags); `encode`
+//! (Go values → text through yaml.v2's emitter); `pretty` (yaml.v3's encoder for `toYamlPretty`);
+//! `gonum` (Go number text).
 
 mod decode;
 mod encode;

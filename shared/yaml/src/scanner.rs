@@ -299,7 +299,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The character k characters ahead ('\0' past the end).
-    #[inline]
+    #[inline(always)]
     fn ch(&self, k: usize) -> char {
         let mut i = self.pos;
         for _ in 0..k {
@@ -311,7 +311,7 @@ impl<'a> Scanner<'a> {
         self.char_at(i)
     }
 
-    #[inline]
+    #[inline(always)]
     fn char_at(&self, i: usize) -> char {
         match self.input.get(i) {
             None => '\0',
@@ -1602,10 +1602,18 @@ fn first_disallowed(b: &[u8]) -> Option<usize> {
             let x = u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
             // Every byte below 0x7F (a carry can only come from a byte that is flagged itself)?
             if (x | x.wrapping_add(LO)) & HI == 0 {
-                // Any byte below 0x20 (exact while no byte has its high bit)? Then look at each.
-                if x.wrapping_sub(0x20 * LO) & !x & HI != 0 {
-                    if let Some(k) = b[i..i + 8].iter().position(|&c| !ascii_ok(c)) {
-                        return Some(i + k);
+                // Per byte (no carries: every byte is below 0x7F): high bit set when the byte is at
+                // least 0x20, or is a tab, line feed or carriage return.
+                const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+                let printable = (x + 0x60 * LO) & HI;
+                if printable != HI {
+                    let is = |c: u64| {
+                        let y = x ^ (c * LO);
+                        !(((y & LOW7) + LOW7) | y | LOW7)
+                    };
+                    let ok = printable | is(0x09) | is(0x0A) | is(0x0D);
+                    if ok != HI {
+                        return Some(i + ((!ok & HI).trailing_zeros() / 8) as usize);
                     }
                 }
                 i += 8;
@@ -1641,5 +1649,33 @@ pub fn utf8_width(b: u8) -> usize {
         4
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod reader_tests {
+    use super::*;
+
+    fn naive(s: &str) -> Option<usize> {
+        s.char_indices().find(|&(_, c)| !allowed_char(c)).map(|(i, _)| i)
+    }
+
+    #[test]
+    fn first_disallowed_matches_char_by_char() {
+        let fillers = ["abcdefghijklmnopqrstuvwxyz012345", "a\tb\nc\rd e~f}g", "é中😀a b\u{85}\u{2028}"];
+        for f in fillers {
+            for pos in 0..=f.len() {
+                if !f.is_char_boundary(pos) {
+                    continue;
+                }
+                for bad in (0u32..0x20).chain([0x7F, 0x80, 0x9F, 0xFFFE, 0xD7FF, 0xE000]) {
+                    let Some(c) = char::from_u32(bad) else { continue };
+                    let mut s = f.to_string();
+                    s.insert(pos, c);
+                    assert_eq!(first_disallowed(s.as_bytes()), naive(&s), "{:?}", s);
+                }
+                assert_eq!(first_disallowed(f.as_bytes()), naive(f), "{:?}", f);
+            }
+        }
     }
 }
