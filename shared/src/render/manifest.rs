@@ -64,38 +64,30 @@ const HOOK_EVENTS: &[&str] = &[
 /// ones dropped, in order.
 pub fn split_manifests(big: &str) -> Vec<String> {
     let text = big.trim();
-    let mut docs = Vec::new();
     let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    // A separator is `---` at the very start, or whitespace ending in a newline followed by `---`; the
-    // whitespace after `---` belongs to the separator too.
-    let mut search_from = 0;
-    while i <= bytes.len() {
-        let sep = if i == 0 && text.starts_with("---") {
-            Some((0, 3))
-        } else if i < bytes.len() && bytes[i] == b'\n' && text[i + 1..].starts_with("---") {
-            // extend back over whitespace before the newline
-            let mut s = i;
-            while s > search_from && (bytes[s - 1] as char).is_ascii_whitespace() {
-                s -= 1;
-            }
-            Some((s, i + 4))
-        } else {
-            None
-        };
-        match sep {
-            Some((s, mut e)) => {
-                while e < bytes.len() && (bytes[e] as char).is_ascii_whitespace() {
-                    e += 1;
-                }
-                docs.push(&text[start..s]);
-                start = e;
-                search_from = e;
-                i = e.max(i + 1);
-            }
-            None => i += 1,
+    let skip_ws = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
         }
+        i
+    };
+    let mut docs = Vec::new();
+    // `start` begins the current document; `search` is where the previous separator ended (separators
+    // never overlap, so the whitespace a separator swallowed cannot start the next one).
+    let (mut start, mut search) = (0, 0);
+    if text.starts_with("---") {
+        start = skip_ws(3);
+        search = start;
+    }
+    while let Some(rel) = text[search..].find("\n---") {
+        let newline = search + rel;
+        let mut sep_start = newline;
+        while sep_start > search && bytes[sep_start - 1].is_ascii_whitespace() {
+            sep_start -= 1;
+        }
+        docs.push(&text[start..sep_start]);
+        start = skip_ws(newline + 4);
+        search = start;
     }
     docs.push(&text[start..]);
     docs.into_iter().filter(|d| !d.is_empty()).map(|d| d.trim().to_string()).collect()

@@ -49,17 +49,6 @@ fn warn(ws: &mut Vec<Warning>, message: &str, attrs: &[(&str, String)]) {
     });
 }
 
-/// `getAliasDependency`: a copy of the first loaded subchart matching the dependency's name and
-/// version range, renamed to the alias.
-fn alias_dependency(charts: &[Chart], dep: &Dependency) -> Option<Chart> {
-    let c = charts.iter().find(|c| c.name() == dep.name && is_compatible_range(&dep.version, &c.metadata.version))?;
-    let mut out = c.clone();
-    if !dep.alias.is_empty() {
-        out.metadata.name = dep.alias.clone();
-    }
-    Some(out)
-}
-
 /// `Values.Table`: the map at a dotted path, or Helm's "is not a table" error.
 fn table(v: &Map<String, Value>, path: &str) -> Result<Map<String, Value>, String> {
     let mut cur = v;
@@ -99,19 +88,33 @@ fn process_enabled(c: &mut Chart, v: &Values, path: &str, ws: &mut Vec<Warning>)
     if c.metadata.dependencies.is_empty() {
         return Ok(());
     }
+    // Helm copies subchart structs shallowly; here a subchart is moved into its last use and cloned
+    // only when one chart serves several dependencies (the same chart under two aliases).
     let existing = std::mem::take(&mut c.dependencies);
-    let mut chart_deps: Vec<Chart> = existing
-        .iter()
-        .filter(|e| {
-            !c.metadata
-                .dependencies
-                .iter()
-                .any(|r| e.name() == r.name && is_compatible_range(&r.version, &e.metadata.version))
-        })
-        .cloned()
-        .collect();
-    for req in &mut c.metadata.dependencies {
-        if let Some(dep) = alias_dependency(&existing, req) {
+    let reqs = &c.metadata.dependencies;
+    let matches = |e: &Chart, r: &Dependency| e.name() == r.name && is_compatible_range(&r.version, &e.metadata.version);
+    let unmatched: Vec<usize> = (0..existing.len()).filter(|&i| !reqs.iter().any(|r| matches(&existing[i], r))).collect();
+    let picks: Vec<Option<usize>> = reqs.iter().map(|r| existing.iter().position(|e| matches(e, r))).collect();
+    let mut uses = vec![0usize; existing.len()];
+    for &i in unmatched.iter().chain(picks.iter().flatten()) {
+        uses[i] += 1;
+    }
+    let mut slots: Vec<Option<Chart>> = existing.into_iter().map(Some).collect();
+    let mut take = |i: usize| -> Chart {
+        uses[i] -= 1;
+        if uses[i] == 0 {
+            slots[i].take().unwrap_or_default()
+        } else {
+            slots[i].clone().unwrap_or_default()
+        }
+    };
+    let mut chart_deps: Vec<Chart> = unmatched.iter().map(|&i| take(i)).collect();
+    for (req, pick) in c.metadata.dependencies.iter_mut().zip(picks) {
+        if let Some(i) = pick {
+            let mut dep = take(i);
+            if !req.alias.is_empty() {
+                dep.metadata.name = req.alias.clone();
+            }
             chart_deps.push(dep);
         }
         if !req.alias.is_empty() {
