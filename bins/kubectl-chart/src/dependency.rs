@@ -188,3 +188,23 @@ pub fn run(a: DependencyArgs) -> Result<(), (String, bool)> {
         DependencyCommand::Update(m) => run_manager(m, false),
     }
 }
+
+/// `package -u`: Helm runs a dependency update (output discarded) on the chart folder before packaging.
+pub fn update_before_package(chart: &std::path::Path) -> Result<(), String> {
+    let settings = Settings::from_env();
+    let registry = ClientOptions { credentials_file: settings.registry_config.clone(), ..Default::default() };
+    let mut out = std::io::sink();
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    let mut m = Manager {
+        chart_path: chart.to_path_buf(),
+        settings,
+        skip_update: false,
+        verify: Verify::Never,
+        keyring: default_keyring(),
+        registry,
+        out: &mut out,
+        err: &mut err,
+    };
+    m.update().map_err(|e| e.message)
+}

@@ -23,7 +23,7 @@ pub struct PackageArgs {
     /// Set the chart's appVersion.
     #[arg(long)]
     app_version: Option<String>,
-    /// Update dependencies from Chart.yaml into charts/ first (not supported yet).
+    /// Update dependencies from Chart.yaml into charts/ first.
     #[arg(short = 'u', long)]
     dependency_update: bool,
     /// Print a ChartArchive document per chart (yaml or json) instead of the human line.
@@ -82,7 +82,7 @@ pub fn run(a: PackageArgs) -> Result<(), (String, bool)> {
             return Err(plain(go_stat_error(p, &e)));
         }
         if a.dependency_update {
-            return Err(plain("--dependency-update is not supported yet".into()));
+            crate::dependency::update_before_package(path).map_err(plain)?;
         }
         let abs = if path.is_absolute() {
             path.to_path_buf()
