@@ -315,7 +315,8 @@ fn packaging_is_reproducible_and_honours_source_date_epoch() {
     assert_eq!(e(&["package", "nothere"]), "Error: stat nothere: no such file or directory\n");
     assert_eq!(e(&["package", "c", "--version", "bad"]), "Error: invalid semantic version\n");
     assert_eq!(e(&["package"]), "Error: need at least one argument, the path to the chart\n");
-    assert_eq!(e(&["package", "c", "-u"]), "Error: --dependency-update is not supported yet\n");
+    // -u updates dependencies (here a file:// subchart) before packaging, quietly as Helm does.
+    assert!(e(&["package", "c", "-u"]).starts_with("Successfully packaged chart and saved it to: "));
     std::fs::remove_dir_all(tmp.0.join("c/charts")).unwrap();
     assert_eq!(e(&["package", "c"]), "Error: found in Chart.yaml, but missing in charts/ directory: sub\n");
 }
