@@ -222,8 +222,15 @@ fn run_template(a: TemplateArgs) -> Result<(), (String, bool)> {
         }
         return Ok(());
     }
-    let out = pipeline::template_output(&rendered, &print).map_err(plain)?;
-    std::io::stdout().write_all(out.as_bytes()).map_err(|e| plain(e.to_string()))?;
+    if print.show_only.is_empty() {
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        pipeline::write_template_output(&rendered, &print, &mut stdout)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| plain(e.to_string()))?;
+    } else {
+        let out = pipeline::template_output(&rendered, &print).map_err(plain)?;
+        std::io::stdout().write_all(out.as_bytes()).map_err(|e| plain(e.to_string()))?;
+    }
     Ok(())
 }
 

@@ -175,6 +175,38 @@ pub fn manifest_text(r: &Rendered, include_crds: bool) -> String {
     out
 }
 
+/// `helm template`'s stdout written straight to `w` (no `--show-only`): the same bytes as
+/// `template_output`, without building the multi-megabyte text first.
+pub fn write_template_output(r: &Rendered, p: &TemplatePrint, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    // Helm prints TrimSpace(manifest) and a newline: every entry is `---\n# Source: NAME\nCONTENT\n`,
+    // so only the last one loses its trailing white space.
+    let crds = r.crds.iter().filter(|_| p.include_crds).map(|(n, c)| (n.as_str(), c.as_str()));
+    let entries: Vec<(&str, &str)> = crds.chain(r.manifests.iter().map(|m| (m.name.as_str(), m.content.as_str()))).collect();
+    match entries.split_last() {
+        None => w.write_all(b"\n")?,
+        Some(((last_name, last_content), rest)) => {
+            for (name, content) in rest {
+                write!(w, "---\n# Source: {name}\n{content}\n")?;
+            }
+            let content = last_content.trim_end();
+            if content.is_empty() {
+                write!(w, "---\n# Source: {}\n", last_name.trim_end())?;
+            } else {
+                write!(w, "---\n# Source: {last_name}\n{content}\n")?;
+            }
+        }
+    }
+    if !p.no_hooks {
+        for h in &r.hooks {
+            if p.skip_tests && h.events.iter().any(|e| e == "test") {
+                continue;
+            }
+            write!(w, "---\n# Source: {}\n{}\n", h.path, h.manifest)?;
+        }
+    }
+    Ok(())
+}
+
 /// `helm template`'s stdout for a rendered release.
 pub fn template_output(r: &Rendered, p: &TemplatePrint) -> Result<String, String> {
     let mut out = String::new();
@@ -335,6 +367,29 @@ mod tests {
         assert!(go_path_match("templates/[^b]*", "templates/a"));
         assert!(!go_path_match("templates/[^a]*", "templates/a"));
         assert!(go_path_match("charts/sub/templates/x.yaml", "charts/sub/templates/x.yaml"));
+    }
+
+    #[test]
+    fn streamed_output_equals_the_text() {
+        let m = |name: &str, content: &str| Manifest {
+            name: name.into(),
+            content: content.into(),
+            head: Default::default(),
+        };
+        let cases = vec![
+            Rendered::default(),
+            Rendered { manifests: vec![m("c/a", "kind: A"), m("c/b", "kind: B")], ..Default::default() },
+            Rendered { crds: vec![("c/crds/x.yaml".into(), "kind: X\n\n".into())], ..Default::default() },
+            Rendered { crds: vec![("c/crds/x.yaml".into(), "  \n".into())], ..Default::default() },
+        ];
+        for r in cases {
+            for include_crds in [false, true] {
+                let p = TemplatePrint { include_crds, ..Default::default() };
+                let mut streamed = Vec::new();
+                write_template_output(&r, &p, &mut streamed).unwrap();
+                assert_eq!(String::from_utf8(streamed).unwrap(), template_output(&r, &p).unwrap());
+            }
+        }
     }
 
     #[test]
