@@ -289,7 +289,9 @@ pub fn render(
         }
         match set.execute(name, &r.context) {
             Ok(out) => {
-                let out = if out.contains("<no value>") { out.replace("<no value>", "") } else { out };
+                let mut out = if out.contains("<no value>") { out.replace("<no value>", "") } else { out };
+                // Rendered text is kept until the manifests are sorted: drop the growth slack.
+                out.shrink_to_fit();
                 rendered.insert(name.clone(), out);
             }
             Err(e) => return Err(RenderError(reformat_exec_error(&e))),

@@ -105,7 +105,8 @@ impl Templates {
         let Some(tree) = env.lookup(name) else {
             return Err(no_template(name, &self.root_name));
         };
-        run(env, tree, data.clone())
+        // A file's output is about as long as its text: size the buffer once instead of doubling it.
+        run(env, tree, data.clone(), tree.text.len())
     }
 }
 
@@ -143,7 +144,7 @@ impl<'a> Env<'a> {
     }
 }
 
-fn run(env: Env<'_>, tree: &Tree, data: Value) -> Result<String, Error> {
+fn run(env: Env<'_>, tree: &Tree, data: Value, capacity: usize) -> Result<String, Error> {
     let mut st = State {
         env,
         tmpl: tree,
@@ -151,7 +152,7 @@ fn run(env: Env<'_>, tree: &Tree, data: Value) -> Result<String, Error> {
         vars: Vec::with_capacity(16),
         frame: 0,
         depth: 0,
-        out: String::new(),
+        out: String::with_capacity(capacity),
         failure: None,
     };
     st.vars.push(Var { name: "$", val: Slot { v: data.clone(), boxed: false } });
@@ -1043,7 +1044,7 @@ impl Runtime for State<'_> {
         let Some(tree) = self.env.lookup(name) else {
             return Err(self.fail(no_template(name, &self.env.set.root_name)));
         };
-        run(self.env, tree, data).map_err(|e| self.fail(e))
+        run(self.env, tree, data, 0).map_err(|e| self.fail(e))
     }
 
     fn execute_text(&mut self, name: &str, text: &str, data: Value) -> Result<String, String> {
@@ -1074,7 +1075,7 @@ impl Runtime for State<'_> {
                 None => return Ok(String::new()),
             },
         };
-        let r = run(env, tree, data);
+        let r = run(env, tree, data, 0);
         r.map_err(|e| self.fail(e))
     }
 
