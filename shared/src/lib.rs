@@ -2,6 +2,8 @@
 //! binaries only parse arguments and print.
 
 pub mod chart;
+#[cfg(feature = "cli")]
+pub mod cli;
 // Cluster access (kube-rs): only with the `cluster` feature, which only kubectl-release enables.
 #[cfg(feature = "cluster")]
 pub mod kube;

@@ -11,7 +11,6 @@ use clap::{Args, Parser, Subcommand};
 use kubehelm::chart;
 use kubehelm::render::pipeline::{self, RenderOptions, TemplatePrint};
 use kubehelm::render::{CapabilitiesInput, ReleaseOptions};
-use kubehelm::values::ValueOptions;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -41,41 +40,7 @@ enum Command {
     Verify(verify::VerifyArgs),
 }
 
-/// The values flags Helm shares between install, upgrade, template and lint.
-#[derive(Args, Debug, Default)]
-struct ValuesFlags {
-    /// Values from a YAML file or `-` for stdin (repeatable).
-    #[arg(short = 'f', long = "values")]
-    values: Vec<String>,
-    /// Set values on the command line (`a.b=c,d=e`).
-    #[arg(long = "set")]
-    set: Vec<String>,
-    /// Set STRING values on the command line.
-    #[arg(long = "set-string")]
-    set_string: Vec<String>,
-    /// Set JSON values on the command line (`a={"b":1}` or a whole JSON object).
-    #[arg(long = "set-json")]
-    set_json: Vec<String>,
-    /// Set values from files (`key=path`).
-    #[arg(long = "set-file")]
-    set_file: Vec<String>,
-    /// Set a literal STRING value.
-    #[arg(long = "set-literal")]
-    set_literal: Vec<String>,
-}
-
-impl ValuesFlags {
-    fn options(&self) -> ValueOptions {
-        ValueOptions {
-            value_files: self.values.clone(),
-            values: self.set.clone(),
-            string_values: self.set_string.clone(),
-            json_values: self.set_json.clone(),
-            file_values: self.set_file.clone(),
-            literal_values: self.set_literal.clone(),
-        }
-    }
-}
+use kubehelm::cli::ValuesFlags;
 
 #[derive(Args, Debug)]
 struct TemplateArgs {

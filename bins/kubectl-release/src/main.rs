@@ -15,7 +15,6 @@ use kubehelm::release::kubedriver;
 use kubehelm::release::print::{self, StatusView};
 use kubehelm::release::{Release, Storage};
 use kubehelm::render::pipeline::RenderOptions;
-use kubehelm::values::ValueOptions;
 
 #[derive(Parser)]
 #[command(name = "kubectl release", about = "Install, upgrade, roll back and inspect Helm releases", version)]
@@ -78,50 +77,7 @@ enum Output {
     Yaml,
 }
 
-/// The values flags Helm shares between install and upgrade.
-#[derive(Args, Debug, Default)]
-struct ValuesFlags {
-    /// Values from a YAML file or `-` for stdin (repeatable).
-    #[arg(short = 'f', long = "values")]
-    values: Vec<String>,
-    /// Set values on the command line (`a.b=c,d=e`).
-    #[arg(long = "set")]
-    set: Vec<String>,
-    /// Set STRING values on the command line.
-    #[arg(long = "set-string")]
-    set_string: Vec<String>,
-    /// Set JSON values on the command line.
-    #[arg(long = "set-json")]
-    set_json: Vec<String>,
-    /// Set values from files (`key=path`).
-    #[arg(long = "set-file")]
-    set_file: Vec<String>,
-    /// Set a literal STRING value.
-    #[arg(long = "set-literal")]
-    set_literal: Vec<String>,
-}
-
-impl ValuesFlags {
-    fn options(&self) -> ValueOptions {
-        ValueOptions {
-            value_files: self.values.clone(),
-            values: self.set.clone(),
-            string_values: self.set_string.clone(),
-            json_values: self.set_json.clone(),
-            file_values: self.set_file.clone(),
-            literal_values: self.set_literal.clone(),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.values.is_empty()
-            && self.set.is_empty()
-            && self.set_string.is_empty()
-            && self.set_json.is_empty()
-            && self.set_file.is_empty()
-            && self.set_literal.is_empty()
-    }
-}
+use kubehelm::cli::ValuesFlags;
 
 #[derive(Args, Debug)]
 struct InstallArgs {
