@@ -1,5 +1,9 @@
-//! Flag groups the plugin binaries share (clap), defined once: Helm's values flags.
+//! Flag groups the plugin binaries share (clap), defined once: Helm's values flags and chart path flags.
 
+use std::path::PathBuf;
+
+use crate::chartref::{self, ChartPathOptions};
+use crate::repo::paths::Settings;
 use crate::values::ValueOptions;
 use clap::Args;
 
@@ -47,5 +51,97 @@ impl ValuesFlags {
             && self.set_json.is_empty()
             && self.set_file.is_empty()
             && self.set_literal.is_empty()
+    }
+}
+
+/// Helm's chart path flags (`addChartPathOptionsFlags` plus `--devel`), shared by `chart template`,
+/// `chart show`, `release install` and `release upgrade`: where a `repo/name`, `--repo URL name` or
+/// `oci://…` chart comes from and how it is checked.
+///
+/// ```ignore
+/// #[derive(clap::Args)]
+/// struct InstallArgs {
+///     chart: String,
+///     #[command(flatten)]
+///     chart_path: kubehelm::cli::ChartPathFlags,
+/// }
+/// let path = args.chart_path.locate(&args.chart)?;   // local folder/.tgz, or downloaded into the cache
+/// let chart = kubehelm::chart::load(&path)?;
+/// ```
+#[derive(Args, Debug, Default, Clone)]
+pub struct ChartPathFlags {
+    /// Version constraint for the chart (an exact version such as 1.1.1 or a range such as ^2.0.0);
+    /// the newest version when not given.
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Use development versions, too (equivalent to version '>0.0.0-0'); ignored with --version.
+    #[arg(long)]
+    pub devel: bool,
+    /// Chart repository URL where to locate the requested chart.
+    #[arg(long = "repo")]
+    pub repo: Option<String>,
+    /// Chart repository (or registry) username.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Chart repository (or registry) password.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Verify certificates of HTTPS servers with this CA bundle.
+    #[arg(long)]
+    pub ca_file: Option<String>,
+    /// Identify the HTTPS client with this certificate file.
+    #[arg(long)]
+    pub cert_file: Option<String>,
+    /// Identify the HTTPS client with this key file.
+    #[arg(long)]
+    pub key_file: Option<String>,
+    /// Skip TLS certificate checks for the chart download.
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+    /// Use insecure HTTP connections for the chart download (OCI registries).
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Pass credentials to all domains.
+    #[arg(long = "pass-credentials")]
+    pub pass_credentials: bool,
+    /// Verify the package (its .prov against the keyring) before using it.
+    #[arg(long)]
+    pub verify: bool,
+    /// Public keys used for verification; default $GNUPGHOME/pubring.gpg or ~/.gnupg/pubring.gpg.
+    #[arg(long)]
+    pub keyring: Option<String>,
+}
+
+impl ChartPathFlags {
+    /// The library's view of the flags.
+    pub fn options(&self) -> ChartPathOptions {
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        ChartPathOptions {
+            version: s(&self.version),
+            devel: self.devel,
+            repo_url: s(&self.repo),
+            username: s(&self.username),
+            password: s(&self.password),
+            ca_file: s(&self.ca_file),
+            cert_file: s(&self.cert_file),
+            key_file: s(&self.key_file),
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+            plain_http: self.plain_http,
+            pass_credentials_all: self.pass_credentials,
+            verify: self.verify,
+            keyring: s(&self.keyring),
+        }
+    }
+
+    /// Helm's `LocateChart` for `chart` with Helm's settings from the environment (`HELM_*`): the
+    /// absolute path of a local chart, or of the archive downloaded into the content cache. The
+    /// registry's `Pulled:`/`Digest:` lines go to stderr, as Helm prints them.
+    pub fn locate(&self, chart: &str) -> Result<PathBuf, chartref::Error> {
+        self.locate_with(chart, &Settings::from_env())
+    }
+
+    /// [`ChartPathFlags::locate`] with explicit settings (the binaries' `--repository-config` etc.).
+    pub fn locate_with(&self, chart: &str, settings: &Settings) -> Result<PathBuf, chartref::Error> {
+        chartref::locate_chart(chart, &self.options(), settings, &mut std::io::stderr())
     }
 }

@@ -2,6 +2,7 @@
 //! binaries only parse arguments and print.
 
 pub mod chart;
+pub mod chartref;
 #[cfg(feature = "cli")]
 pub mod cli;
 // Cluster access (kube-rs): only with the `cluster` feature, which only kubectl-release enables.

@@ -461,7 +461,7 @@ fn oci_push_pull_and_dependency_update() {
     let by_digest = client.pull(&format!("{host}/charts/sub@{}", pulled.manifest.digest), oci::PullOptions::default()).unwrap();
     assert_eq!(by_digest.chart.unwrap().data, pulled.chart.unwrap().data);
     let e = client.pull(&format!("{host}/charts/sub:9.9.9"), oci::PullOptions::default()).unwrap_err();
-    assert_eq!(e.to_string(), format!("{host}/charts/sub:9.9.9: not found"));
+    assert_eq!(e.to_string(), format!("failed to perform \"FetchReference\" on source: {host}/charts/sub:9.9.9: not found"));
 
     let deps = format!(
         "dependencies:\n- name: sub\n  version: \"~1\"\n  repository: oci://{host}/charts\n- name: sub\n  alias: pinned\n  version: 1.0.0\n  repository: oci://{host}/charts\n"

@@ -18,12 +18,14 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use gosemver::{Constraints, Version};
 
 use crate::chart::{self, Chart, Dependency, Lock};
 use crate::oci;
-use crate::repo::http::{http_get, GetOptions};
+use crate::chartref::ChartDownloader;
+use crate::repo::http::GetOptions;
 use crate::repo::paths::{cache_index_file, Settings};
 use crate::repo::url::{resolve_reference_url, urls_equal, GoUrl};
 use crate::repo::{self, fsutil, Entry, IndexFile, RepoFile};
@@ -63,13 +65,7 @@ impl From<oci::Error> for Error {
 }
 
 /// Helm's `VerificationStrategy` for downloaded charts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Verify {
-    #[default]
-    Never,
-    IfPossible,
-    Always,
-}
+pub use crate::chartref::Verify;
 
 /// The prefix of cache names for repositories that are not configured (`helm-manager-<sha256 of URL>`).
 pub const MANAGER_KEY_PREFIX: &str = "helm-manager-";
@@ -449,20 +445,20 @@ impl<'a> Manager<'a> {
     }
 
     /// `loadChartRepositories`: every configured repository with its cached index.
-    fn chart_repositories(&self) -> Result<Vec<(Entry, IndexFile)>, Error> {
+    fn chart_repositories(&self) -> Result<Vec<(Entry, Arc<IndexFile>)>, Error> {
         let rf = RepoFile::load_or_empty(&self.settings.repository_config)
             .map_err(|e| Error::new(format!("failed to load {}: {e}", self.settings.repository_config.display())))?;
         let mut out = Vec::new();
         for e in rf.repositories {
             let path = self.settings.repository_cache.join(cache_index_file(&e.name));
             let index = IndexFile::load_file(&path)?;
-            out.push((e, index));
+            out.push((e, Arc::new(index)));
         }
         Ok(out)
     }
 
     /// `findChartURL`: the download URL and the credentials that go with it.
-    fn find_chart_url(&self, d: &Dependency, repos: &[(Entry, IndexFile)]) -> Result<ChartUrl, Error> {
+    fn find_chart_url(&self, d: &Dependency, repos: &[(Entry, Arc<IndexFile>)]) -> Result<ChartUrl, Error> {
         if oci::is_oci(&d.repository) {
             return Ok(ChartUrl { url: format!("{}/{}:{}", d.repository, d.name, d.version), entry: Entry::default() });
         }
@@ -484,56 +480,34 @@ impl<'a> Manager<'a> {
         Ok(ChartUrl { url, entry: Entry::default() })
     }
 
-    /// The owner repository of an absolute chart URL (`scanReposForURL`), for its TLS settings and credentials.
-    fn owner_of(&self, url: &str, repos: &[(Entry, IndexFile)]) -> Option<Entry> {
-        repos
-            .iter()
-            .find(|(_, idx)| idx.entries.values().flatten().flat_map(|v| v.urls.iter()).any(|u| urls_equal(url, u)))
-            .map(|(e, _)| e.clone())
-    }
-
-    fn download_http(&self, found: &ChartUrl, repos: &[(Entry, IndexFile)], dest: &Path) -> Result<PathBuf, Error> {
-        let mut opts = GetOptions {
-            url: found.url.clone(),
-            username: found.entry.username.clone(),
-            password: found.entry.password.clone(),
-            pass_credentials_all: found.entry.pass_credentials_all,
-            tls: repo::entry_get_options(&found.entry).tls,
-            accept: "application/gzip,application/octet-stream".into(),
-            timeout: None,
+    /// One dependency downloaded into `dest` through Helm's `ChartDownloader.DownloadTo`, with the
+    /// credentials and TLS settings of the repository it was found in (an OCI reference is split into
+    /// repository and tag first). Returns the reference as Helm names it in errors.
+    fn download(&mut self, found: &ChartUrl, client: &oci::Client, repos: &[(Entry, Arc<IndexFile>)], dest: &Path) -> Result<(), (String, Error)> {
+        let (reference, version) = if oci::is_oci(&found.url) {
+            parse_oci_ref(&found.url).map_err(|e| (found.url.clone(), Error::new(format!("could not parse OCI reference: {e}"))))?
+        } else {
+            (found.url.clone(), String::new())
         };
-        if let Some(owner) = self.owner_of(&found.url, repos) {
-            opts.url = owner.url.clone();
-            if !owner.cert_file.is_empty() || !owner.key_file.is_empty() || !owner.ca_file.is_empty() {
-                opts.tls = repo::entry_get_options(&owner).tls;
-            }
-            if !owner.username.is_empty() && !owner.password.is_empty() {
-                opts.username = owner.username.clone();
-                opts.password = owner.password.clone();
-                opts.pass_credentials_all = owner.pass_credentials_all;
-            }
+        let e = &found.entry;
+        let options = GetOptions {
+            username: e.username.clone(),
+            password: e.password.clone(),
+            pass_credentials_all: e.pass_credentials_all,
+            tls: repo::entry_get_options(e).tls,
+            ..Default::default()
+        };
+        let mut dl = ChartDownloader::new(&self.settings, &mut *self.out, &mut *self.err);
+        dl.verify = self.verify;
+        if !self.keyring.is_empty() {
+            dl.keyring = PathBuf::from(&self.keyring);
         }
-        let data = http_get(&found.url, &opts)?;
-        let u = GoUrl::parse(&found.url).map_err(|e| Error::new(e.to_string()))?;
-        let name = percent_decode(u.path.rsplit('/').next().unwrap_or_default());
-        let name = if name.is_empty() || name == "." || name == ".." { "chart.tgz".to_string() } else { name };
-        let file = dest.join(name);
-        fsutil::write_atomic(&file, &data, 0o644).map_err(|e| Error::new(fsutil::os_error("open", &file, &e)))?;
-        Ok(file)
-    }
-
-    fn download_oci(&mut self, url: &str, client: &oci::Client, dest: &Path) -> Result<PathBuf, Error> {
-        let (base, tag) = parse_oci_ref(url)?;
-        let reference = format!("{}:{tag}", base.trim_start_matches("oci://"));
-        let pulled = client.pull(&reference, oci::PullOptions::default())?;
-        for m in &pulled.messages {
-            let _ = writeln!(self.err, "{m}");
+        dl.options = options;
+        dl.registry = Some(client);
+        for (entry, index) in repos {
+            dl.preload_index(&entry.name, index.clone());
         }
-        let data = pulled.chart.map(|b| b.data).unwrap_or_default();
-        let last = base.rsplit('/').next().unwrap_or_default();
-        let file = dest.join(format!("{last}-{tag}.tgz"));
-        fsutil::write_atomic(&file, &data, 0o644).map_err(|e| Error::new(fsutil::os_error("open", &file, &e)))?;
-        Ok(file)
+        dl.download_to(&reference, &version, dest).map(|_| ()).map_err(|e| (reference, Error::new(e.message)))
     }
 
     /// `downloadAll`: every dependency fetched into a work folder, then `charts/` replaced.
@@ -561,7 +535,7 @@ impl<'a> Manager<'a> {
         &mut self,
         deps: &mut [Dependency],
         client: &oci::Client,
-        repos: &[(Entry, IndexFile)],
+        repos: &[(Entry, Arc<IndexFile>)],
         dest: &Path,
         work: &Path,
     ) -> Result<(), Error> {
@@ -618,13 +592,7 @@ impl<'a> Manager<'a> {
             }
             let line = format!("Downloading {} from repo {}", dep.name, dep.repository);
             self.say(&line);
-            let r = if oci::is_oci(&found.url) {
-                self.download_oci(&found.url, client, work)
-            } else {
-                self.download_http(&found, repos, work)
-            };
-            if let Err(e) = r {
-                let shown = if oci::is_oci(&found.url) { parse_oci_ref(&found.url).map(|x| x.0).unwrap_or_default() } else { found.url.clone() };
+            if let Err((shown, e)) = self.download(&found, client, repos, work) {
                 save_error = Some(Error::new(format!("could not download {shown}: {e}")));
                 break;
             }
@@ -760,24 +728,6 @@ fn swap_dirs(next: &Path, dest: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The downloader's `versionEquals`: semver equality, or string equality when `v1` is not a version.
 fn version_equals(v1: &str, v2: &str) -> bool {
     match Version::parse(v1) {
@@ -829,8 +779,6 @@ mod tests {
         assert!(version_equals("1.0", "1.0.0"));
         assert!(!version_equals("1.0", "1.0.1"));
         assert!(version_equals("x", "x"));
-        assert_eq!(percent_decode("a%20b.tgz"), "a b.tgz");
-        assert_eq!(percent_decode("bad%2"), "bad%2");
         assert!(local_path("file://does/not/exist", Path::new("/nonexistent")).unwrap_err().message.starts_with("directory /nonexistent/does/not/exist not found"));
     }
 }

@@ -677,19 +677,16 @@ impl Client {
             return Err(Error::new(format!("{ref_string}: a tag or digest is required to pull")));
         }
         let url = format!("{}/v2/{}/manifests/{want}", self.base(&r.registry), r.repository);
-        let reply = self.request(
-            &r.registry,
-            &[pull_scope(&r.repository)],
-            "GET",
-            &url,
-            &[("Accept", MANIFEST_ACCEPT.to_string())],
-            None,
-        )?;
+        // oras-go's Copy names the step that failed: fetching the manifest is `FetchReference`.
+        let fetch_reference = |e: Error| Error::new(format!("failed to perform \"FetchReference\" on source: {}", e.message));
+        let reply = self
+            .request(&r.registry, &[pull_scope(&r.repository)], "GET", &url, &[("Accept", MANIFEST_ACCEPT.to_string())], None)
+            .map_err(fetch_reference)?;
         if reply.status == 404 {
-            return Err(Error::new(format!("{ref_string}: not found")));
+            return Err(fetch_reference(Error::new(format!("{ref_string}: not found"))));
         }
         if reply.status != 200 {
-            return Err(response_error("GET", &url, &reply));
+            return Err(fetch_reference(response_error("GET", &url, &reply)));
         }
         let manifest = Blob::new(reply.body.clone());
         if !r.digest.is_empty() && r.tag.is_empty() && manifest.digest != r.digest {

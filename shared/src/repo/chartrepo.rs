@@ -64,6 +64,8 @@ pub fn download_index_file(e: &Entry, cache_dir: &Path) -> Result<PathBuf, Error
 /// left in the cache.
 pub fn find_chart_in_repo_url(repo_url: &str, chart: &str, version: &str, creds: &Entry) -> Result<String, Error> {
     let e = Entry { url: repo_url.to_string(), name: String::new(), ..creds.clone() };
+    // A URL Helm cannot make a repository of fails as itself, before any request.
+    check_repository_url(repo_url)?;
     let (_, index) = fetch_index(&e).map_err(|err| {
         Error::new(format!("looks like {} is not a valid chart repository or cannot be reached: {err}", quote(repo_url)))
     })?;

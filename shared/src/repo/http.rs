@@ -135,10 +135,10 @@ impl Transport {
             Some(b) => req.body(b.to_vec()).map_err(|e| fail(e.to_string())).map(|r| self.agent.run(r)),
             None => req.body(()).map_err(|e| fail(e.to_string())).map(|r| self.agent.run(r)),
         }?;
-        let mut resp = result.map_err(|e| fail(describe(&e)))?;
+        let mut resp = result.map_err(|e| fail(describe(&e, url)))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_vec().map_err(|e| fail(describe(&e)))?;
+        let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_vec().map_err(|e| fail(describe(&e, url)))?;
         Ok(Reply { status, headers, body })
     }
 }
@@ -153,16 +153,51 @@ fn go_method(m: &str) -> &str {
     }
 }
 
-fn describe(e: &ureq::Error) -> String {
+/// A transport failure as Go's net/http words it: `dial tcp 127.0.0.1:1: connect: connection refused`,
+/// `dial tcp: lookup HOST on 10.0.0.53:53: no such host`.
+fn describe(e: &ureq::Error, url: &str) -> String {
+    let refused = || match dial_address(url) {
+        Some(addr) => format!("dial tcp {addr}: connect: connection refused"),
+        None => "connect: connection refused".into(),
+    };
     match e {
         ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => "connect: connection refused".into(),
+            std::io::ErrorKind::ConnectionRefused => refused(),
             _ => io.to_string(),
         },
-        ureq::Error::HostNotFound => "no such host".into(),
-        ureq::Error::ConnectionFailed => "connect: connection refused".into(),
+        ureq::Error::HostNotFound => {
+            let host = GoUrl::parse(url).map(|u| u.hostname().to_string()).unwrap_or_default();
+            match resolv_conf_nameserver() {
+                Some(ns) => format!("dial tcp: lookup {host} on {ns}: no such host"),
+                None => format!("dial tcp: lookup {host}: no such host"),
+            }
+        }
+        ureq::Error::ConnectionFailed => refused(),
         other => other.to_string(),
     }
+}
+
+/// The address Go's dialer names: the URL's host resolved (IPv4 first) with its port or the scheme's.
+fn dial_address(url: &str) -> Option<String> {
+    use std::net::ToSocketAddrs;
+    let u = GoUrl::parse(url).ok()?;
+    let host = u.hostname().to_string();
+    let explicit = u.host.rsplit_once(':').filter(|(_, p)| !p.contains(']')).map(|(_, p)| p.to_string());
+    let port: u16 = match explicit.filter(|p| !p.is_empty()) {
+        Some(p) => p.parse().ok()?,
+        None if u.scheme == "https" => 443,
+        None => 80,
+    };
+    let addrs: Vec<std::net::SocketAddr> = (host.as_str(), port).to_socket_addrs().ok()?.collect();
+    addrs.iter().find(|a| a.is_ipv4()).or(addrs.first()).map(|a| a.to_string())
+}
+
+/// The first `nameserver` of /etc/resolv.conf as `IP:53`, which Go's resolver names in lookup errors.
+fn resolv_conf_nameserver() -> Option<String> {
+    let text = std::fs::read_to_string("/etc/resolv.conf").ok()?;
+    let ns = text.lines().find_map(|l| l.trim().strip_prefix("nameserver").map(str::trim))?;
+    let ip: std::net::IpAddr = ns.parse().ok()?;
+    Some(std::net::SocketAddr::new(ip, 53).to_string())
 }
 
 /// What Helm's `getter.Option`s carry for an HTTP download.

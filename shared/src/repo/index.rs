@@ -192,6 +192,18 @@ impl IndexFile {
         for v in vs {
             if let Ok(test) = Version::parse(v.version()) {
                 if constraint.check(&test) {
+                    if !version.is_empty() {
+                        let w = crate::values::Warning {
+                            level: "WARN",
+                            message: "unable to find exact version requested; falling back to closest available version".into(),
+                            attrs: vec![
+                                ("chart".into(), name.to_string()),
+                                ("requested".into(), version.to_string()),
+                                ("selected".into(), v.version().to_string()),
+                            ],
+                        };
+                        eprintln!("{w}");
+                    }
                     return Ok(v);
                 }
             }
