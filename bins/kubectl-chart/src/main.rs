@@ -163,6 +163,7 @@ fn run_template(a: TemplateArgs) -> Result<(), (String, bool)> {
         strict: false,
         skip_schema_validation: a.skip_schema_validation,
         render_subchart_notes: a.render_subchart_notes,
+        lookup: None,
     };
     let rendered = match pipeline::render_release(chart, &user_values, &release, &caps, &opts) {
         Ok(r) => r,

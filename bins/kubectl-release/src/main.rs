@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kubehelm::kube::{Cluster, KubeOptions};
-use kubehelm::release::actions::{self, InstallOptions, ListOptions, UpgradeOptions};
+use kubehelm::release::actions::{self, DryRun, InstallOptions, ListOptions, RollbackOptions, UpgradeOptions, WaitStrategy};
 use kubehelm::release::cluster::ClusterApi;
 use kubehelm::release::kubedriver;
 use kubehelm::release::print::{self, StatusView};
@@ -67,6 +67,11 @@ enum Command {
     /// Show a release's values, manifest, notes, hooks or metadata (`helm get`).
     #[command(subcommand)]
     Get(GetCommand),
+    /// Run a release's tests (`helm test RELEASE`).
+    Test(TestArgs),
+    /// Mark a release's unfinished (pending) newest revision failed, so that it can be upgraded or rolled
+    /// back again.
+    Recover(RecoverArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -79,6 +84,43 @@ enum Output {
 
 use kubehelm::cli::ValuesFlags;
 
+/// `--wait` and `--wait-for-jobs`, as Helm v4 spells them.
+#[derive(Args, Debug, Clone, Default)]
+struct WaitFlags {
+    /// Wait until the release's objects are ready (up to --timeout): `watcher` (bare --wait), `legacy`, or
+    /// `hookOnly` (the default: wait for hooks only).
+    #[arg(long, num_args = 0..=1, default_missing_value = "watcher", require_equals = true, value_name = "STRATEGY")]
+    wait: Option<String>,
+    /// With --wait, also wait until the release's Jobs have completed.
+    #[arg(long)]
+    wait_for_jobs: bool,
+}
+
+impl WaitFlags {
+    fn strategy(&self) -> Result<WaitStrategy, Failure> {
+        match self.wait.as_deref() {
+            None | Some("hookOnly") => Ok(WaitStrategy::HookOnly),
+            Some("watcher") | Some("true") => Ok(WaitStrategy::Watcher),
+            Some("legacy") => Ok(WaitStrategy::Legacy),
+            Some("false") => Ok(WaitStrategy::HookOnly),
+            Some(other) => Err(Failure(format!(
+                "invalid wait strategy {other:?}: valid values are \"watcher\", \"hookOnly\" and \"legacy\""
+            ))),
+        }
+    }
+}
+
+/// `--server-side`: kubectl release always applies server-side; `false` is refused rather than ignored.
+fn check_server_side(v: &str) -> Res {
+    match v {
+        "auto" | "true" => Ok(()),
+        "false" => Err(Failure(
+            "--server-side=false: kubectl release applies server-side only (releases made with client-side apply are moved to server-side apply on upgrade, as Helm v4 does with --server-side=true)".into(),
+        )),
+        other => Err(Failure(format!("invalid/unknown release server-side apply method: {other}"))),
+    }
+}
+
 #[derive(Args, Debug)]
 struct InstallArgs {
     /// [NAME] [CHART]: the chart is a folder, a .tgz, or `-` (a ChartArchive document on stdin); without a
@@ -90,12 +132,18 @@ struct InstallArgs {
     /// Create the release namespace if it is missing.
     #[arg(long)]
     create_namespace: bool,
-    /// Render and validate only; install nothing (`--dry-run`, `--dry-run=client`).
+    /// Render and validate only; install nothing. `client` (bare --dry-run) needs no cluster; `server`
+    /// reads the cluster (capabilities, lookup, name and ownership checks).
     #[arg(long, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     dry_run: Option<String>,
     /// A custom description for the revision.
     #[arg(long, default_value = "")]
     description: String,
+    #[command(flatten)]
+    wait: WaitFlags,
+    /// Uninstall again when the install fails (implies --wait).
+    #[arg(long, alias = "atomic")]
+    rollback_on_failure: bool,
     /// Do not run hooks.
     #[arg(long)]
     no_hooks: bool,
@@ -152,9 +200,26 @@ struct UpgradeArgs {
     /// Use the chart's values only, forgetting the previous revision's.
     #[arg(long)]
     reset_values: bool,
-    /// Merge the previous revision's values under the new ones.
+    /// Merge the previous revision's values under the new ones (and keep its chart defaults).
     #[arg(long)]
     reuse_values: bool,
+    /// The new chart's defaults, the previous revision's values over them, the new values over both.
+    #[arg(long)]
+    reset_then_reuse_values: bool,
+    #[command(flatten)]
+    wait: WaitFlags,
+    /// Roll back to the last successful revision when the upgrade fails (implies --wait).
+    #[arg(long, alias = "atomic")]
+    rollback_on_failure: bool,
+    /// Delete the objects this upgrade created when it fails.
+    #[arg(long)]
+    cleanup_on_fail: bool,
+    /// Labels for the storage objects, merged over the previous revision's; `key=null` removes one.
+    #[arg(short = 'l', long = "labels", value_delimiter = ',')]
+    labels: Vec<String>,
+    /// Server-side apply: `auto` and `true` (the only method kubectl release uses).
+    #[arg(long, default_value = "auto")]
+    server_side: String,
     #[arg(long, default_value = "5m0s", value_parser = parse_duration)]
     timeout: Duration,
     /// Revisions kept (0 = no limit).
@@ -183,6 +248,45 @@ struct RollbackArgs {
     force_conflicts: bool,
     #[arg(long, default_value = "5m0s", value_parser = parse_duration)]
     timeout: Duration,
+    #[command(flatten)]
+    wait: WaitFlags,
+    /// Delete the objects this rollback created when it fails.
+    #[arg(long)]
+    cleanup_on_fail: bool,
+    /// Show what would be rolled back; change nothing.
+    #[arg(long, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    dry_run: Option<String>,
+    /// Revisions kept (0 = no limit).
+    #[arg(long, default_value_t = 10, env = "HELM_MAX_HISTORY", hide_env = true)]
+    history_max: usize,
+    /// Server-side apply: `auto` and `true` (the only method kubectl release uses).
+    #[arg(long, default_value = "auto")]
+    server_side: String,
+}
+
+#[derive(Args, Debug)]
+struct TestArgs {
+    release: String,
+    /// How long to wait for each test (Go duration).
+    #[arg(long, default_value = "5m0s", value_parser = parse_duration)]
+    timeout: Duration,
+    /// Print the test pods' logs.
+    #[arg(long)]
+    logs: bool,
+    /// Run only the tests `name=NAME`, or all but `!name=NAME` (repeatable).
+    #[arg(long)]
+    filter: Vec<String>,
+    /// Do not print NOTES (always hidden, as in Helm; accepted for compatibility).
+    #[arg(long, hide = true)]
+    hide_notes: bool,
+}
+
+#[derive(Args, Debug)]
+struct RecoverArgs {
+    release: String,
+    /// Also when the revision's lease has not expired (its client is known to be gone).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -201,6 +305,15 @@ struct UninstallArgs {
     description: String,
     #[arg(long, default_value = "5m0s", value_parser = parse_duration)]
     timeout: Duration,
+    /// Wait until every deleted object is gone (up to --timeout).
+    #[arg(long, num_args = 0..=1, default_missing_value = "watcher", require_equals = true, value_name = "STRATEGY")]
+    wait: Option<String>,
+    /// How dependents are deleted: background, foreground or orphan.
+    #[arg(long, default_value = "background", value_parser = ["background", "foreground", "orphan"])]
+    cascade: String,
+    /// Check what would be uninstalled; delete nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Args, Debug)]
@@ -355,6 +468,8 @@ fn main() -> ExitCode {
         Command::Status(a) => status(&cli.kube, a),
         Command::History(a) => history(&cli.kube, a),
         Command::Get(g) => get(&cli.kube, g),
+        Command::Test(a) => test(&cli.kube, a),
+        Command::Recover(a) => recover(&cli.kube, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -418,12 +533,22 @@ fn print_release(rel: &Release, output: Output, hide_notes: bool) -> Res {
     }
 }
 
-fn dry_run(v: &Option<String>) -> Result<bool, Failure> {
+fn dry_run(v: &Option<String>) -> Result<DryRun, Failure> {
     match v.as_deref() {
-        None | Some("none") | Some("false") => Ok(false),
-        Some("client") | Some("true") => Ok(true),
-        Some("server") => Err(Failure("--dry-run=server is not supported yet; use --dry-run".into())),
+        None | Some("none") | Some("false") => Ok(DryRun::None),
+        Some("client") | Some("true") => Ok(DryRun::Client),
+        Some("server") => Ok(DryRun::Server),
         Some(other) => Err(Failure(format!("invalid dry-run value {other:?}: use none, client or server"))),
+    }
+}
+
+/// Render options with `lookup` on the live cluster.
+fn render_options(cluster: Option<&Arc<Cluster>>, skip_schema_validation: bool, render_subchart_notes: bool) -> RenderOptions {
+    RenderOptions {
+        skip_schema_validation,
+        render_subchart_notes,
+        lookup: cluster.map(|c| kubedriver::lookup_fn(c.clone())),
+        ..Default::default()
     }
 }
 
@@ -454,15 +579,16 @@ fn install(k: &KubeFlags, a: &InstallArgs) -> Res {
         }
         None => chart.name().to_string(),
     };
+    let client_only = dry == DryRun::Client;
     let connected = Cluster::connect(&k.options());
     let (cluster, storage) = match connected {
         Ok(c) => {
             let c = Arc::new(c);
             let ns = c.namespace().to_string();
-            let driver = if dry { Box::new(kubehelm::release::storage::Memory::new(&ns)) as _ } else { kubedriver::driver_from_env(c.clone(), &ns)? };
+            let driver = if client_only { Box::new(kubehelm::release::storage::Memory::new(&ns)) as _ } else { kubedriver::driver_from_env(c.clone(), &ns)? };
             (Some(c), Storage::new(driver))
         }
-        Err(e) if dry => {
+        Err(e) if client_only => {
             let _ = e;
             (None, Storage::new(Box::new(kubehelm::release::storage::Memory::new("default"))))
         }
@@ -472,6 +598,7 @@ fn install(k: &KubeFlags, a: &InstallArgs) -> Res {
         Some(c) => c.namespace().to_string(),
         None => k.namespace.clone().unwrap_or_else(|| "default".into()),
     };
+    let live = if client_only { None } else { cluster.as_ref() };
     let opts = InstallOptions {
         name,
         namespace,
@@ -484,14 +611,14 @@ fn install(k: &KubeFlags, a: &InstallArgs) -> Res {
         take_ownership: a.take_ownership,
         replace: a.replace,
         timeout: a.timeout,
+        wait: a.wait.strategy()?,
+        wait_for_jobs: a.wait.wait_for_jobs,
+        rollback_on_failure: a.rollback_on_failure,
         labels: parse_labels(&a.labels)?,
-        render: RenderOptions {
-            skip_schema_validation: a.skip_schema_validation,
-            render_subchart_notes: a.render_subchart_notes,
-            ..Default::default()
-        },
+        render: render_options(live, a.skip_schema_validation, a.render_subchart_notes),
     };
-    match actions::install(cluster.as_deref().map(|c| c as &dyn ClusterApi), &storage, chart, &user_values, &opts) {
+    let target = if client_only { None } else { cluster.as_deref().map(|c| c as &dyn ClusterApi) };
+    match actions::install(target, &storage, chart, &user_values, &opts) {
         Ok(rel) => print_release(&rel, a.output, a.hide_notes),
         Err(e) => Err(Failure(format!("INSTALLATION FAILED: {}", e.message))),
     }
@@ -499,10 +626,12 @@ fn install(k: &KubeFlags, a: &InstallArgs) -> Res {
 
 fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
     let dry = dry_run(&a.dry_run)?;
+    check_server_side(&a.server_side)?;
     let (cluster, storage) = connect(k)?;
     let user_values = kubehelm::values::merge_values(&a.values.options())?;
     let chart = load_chart(a.chart.as_deref())?;
-    let render = RenderOptions { skip_schema_validation: a.skip_schema_validation, ..Default::default() };
+    let live = if dry == DryRun::Client { None } else { Some(&cluster) };
+    let render = render_options(live, a.skip_schema_validation, false);
     let exists = storage.history_entries(&a.release)?.iter().any(|e| e.status != "uninstalled");
     if a.install && !exists {
         let opts = InstallOptions {
@@ -515,6 +644,10 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
             force_conflicts: a.force_conflicts,
             replace: true,
             timeout: a.timeout,
+            wait: a.wait.strategy()?,
+            wait_for_jobs: a.wait.wait_for_jobs,
+            rollback_on_failure: a.rollback_on_failure,
+            labels: parse_labels(&a.labels)?,
             render,
             ..Default::default()
         };
@@ -534,8 +667,14 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
         force_conflicts: a.force_conflicts,
         reset_values: a.reset_values,
         reuse_values: a.reuse_values,
+        reset_then_reuse_values: a.reset_then_reuse_values,
         timeout: a.timeout,
+        wait: a.wait.strategy()?,
+        wait_for_jobs: a.wait.wait_for_jobs,
+        rollback_on_failure: a.rollback_on_failure,
+        cleanup_on_fail: a.cleanup_on_fail,
         max_history: a.history_max,
+        labels: parse_labels(&a.labels)?,
         render,
     };
     let values = if a.values.is_empty() { serde_json::Map::new() } else { user_values };
@@ -551,16 +690,93 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
 }
 
 fn rollback(k: &KubeFlags, a: &RollbackArgs) -> Res {
+    check_server_side(&a.server_side)?;
     let (cluster, storage) = connect(k)?;
-    actions::rollback(&*cluster, &storage, &a.release, a.revision.unwrap_or(0), a.no_hooks, a.force_conflicts, a.timeout)
-        .map_err(|e| Failure(e.message))?;
+    let opts = RollbackOptions {
+        revision: a.revision.unwrap_or(0),
+        no_hooks: a.no_hooks,
+        force_conflicts: a.force_conflicts,
+        timeout: a.timeout,
+        wait: a.wait.strategy()?,
+        wait_for_jobs: a.wait.wait_for_jobs,
+        cleanup_on_fail: a.cleanup_on_fail,
+        dry_run: dry_run(&a.dry_run)?.is_dry(),
+        max_history: a.history_max,
+    };
+    actions::rollback(&*cluster, &storage, &a.release, &opts).map_err(|e| Failure(e.message))?;
     out("Rollback was a success! Happy Helming!\n")
+}
+
+fn test(k: &KubeFlags, a: &TestArgs) -> Res {
+    let (cluster, storage) = connect(k)?;
+    let mut include = Vec::new();
+    let mut exclude = Vec::new();
+    for f in &a.filter {
+        if let Some(n) = f.strip_prefix("name=") {
+            include.push(n.to_string());
+        } else if let Some(n) = f.strip_prefix('!').map(str::trim_start).and_then(|r| r.strip_prefix("name=")) {
+            exclude.push(n.to_string());
+        }
+    }
+    // the pods' logs are read before the hook-succeeded policy deletes them
+    let mut logs = String::new();
+    let mut log_error = None;
+    let mut read_logs = |rel: &Release| {
+        if !a.logs {
+            return;
+        }
+        let mut hooks: Vec<&kubehelm::release::record::Hook> =
+            rel.hooks.iter().filter(|h| h.events.iter().any(|e| e == "test") && h.kind == "Pod").collect();
+        hooks.sort_by_key(|h| h.weight);
+        for h in hooks {
+            match cluster.pod_logs(&h.name, &rel.namespace) {
+                Ok(text) => logs.push_str(&format!("POD LOGS: {}\n{text}\n", h.name)),
+                Err(e) => {
+                    log_error = Some(format!("unable to get pod logs for {}: {e}", h.name));
+                    return;
+                }
+            }
+        }
+    };
+    let result = actions::run_tests(&*cluster, &storage, &a.release, &include, &exclude, a.timeout, &mut read_logs);
+    let rel = match &result {
+        Ok(rel) => Some(rel.clone()),
+        Err(e) => e.release.clone(),
+    };
+    if let Some(rel) = &rel {
+        out(&print::status_text(rel, StatusView { hide_notes: true, ..Default::default() }, None))?;
+        if a.logs {
+            out(&format!("\n{logs}"))?;
+        }
+    }
+    if let Some(e) = log_error {
+        return Err(Failure(e));
+    }
+    result.map(|_| ()).map_err(|e| Failure(e.message))
+}
+
+fn recover(k: &KubeFlags, a: &RecoverArgs) -> Res {
+    let (_, storage) = connect(k)?;
+    let rel = actions::recover(&storage, &a.release, a.force).map_err(|e| Failure(e.message))?;
+    out(&format!(
+        "Release {:?}: revision {} is marked failed. Upgrade or roll back to continue.\n",
+        rel.name, rel.version
+    ))
 }
 
 fn uninstall(k: &KubeFlags, a: &UninstallArgs) -> Res {
     let (cluster, storage) = connect(k)?;
     for name in &a.releases {
-        match actions::uninstall(&*cluster, &storage, name, a.keep_history, a.no_hooks, &a.description, a.timeout) {
+        let opts = actions::UninstallOptions {
+            keep_history: a.keep_history,
+            no_hooks: a.no_hooks,
+            description: a.description.clone(),
+            timeout: a.timeout,
+            wait: !matches!(a.wait.as_deref(), None | Some("hookOnly") | Some("false")),
+            cascade: a.cascade.clone(),
+            dry_run: a.dry_run,
+        };
+        match actions::uninstall(&*cluster, &storage, name, &opts) {
             Ok(report) => {
                 if !report.kept.is_empty() {
                     out(&format!("These resources were kept due to the resource policy:\n{}\n", report.kept.join("\n")))?;

@@ -322,8 +322,18 @@ impl Cluster {
 
     /// Deletes with background propagation (Helm's default cascade); `Ok(false)` when it was not there.
     pub fn delete(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<bool, KubeError> {
+        self.delete_cascade(api_version, kind, name, namespace, "background")
+    }
+
+    /// Deletes with the propagation `--cascade` names: `background`, `foreground` or `orphan`.
+    pub fn delete_cascade(&self, api_version: &str, kind: &str, name: &str, namespace: &str, cascade: &str) -> Result<bool, KubeError> {
         let (api, _) = self.api_for(api_version, kind, namespace)?;
-        let dp = DeleteParams { propagation_policy: Some(PropagationPolicy::Background), ..Default::default() };
+        let policy = match cascade {
+            "foreground" => PropagationPolicy::Foreground,
+            "orphan" => PropagationPolicy::Orphan,
+            _ => PropagationPolicy::Background,
+        };
+        let dp = DeleteParams { propagation_policy: Some(policy), ..Default::default() };
         match self.rt.block_on(api.delete(name, &dp)) {
             Ok(_) => Ok(true),
             Err(e) => {
@@ -335,6 +345,83 @@ impl Cluster {
                 }
             }
         }
+    }
+
+    /// Server-side applies several objects at once (at most 16 requests in flight); one result per
+    /// object, in order. Helm applies the objects of one kind group concurrently too.
+    pub fn apply_all(&self, objs: &[Value], default_ns: &str, force: bool) -> Vec<Result<Value, KubeError>> {
+        use futures::StreamExt;
+        let mut pp = PatchParams::apply(FIELD_MANAGER);
+        if force {
+            pp = pp.force();
+        }
+        let prepared: Vec<Result<(Api<DynamicObject>, String, Value), KubeError>> = objs
+            .iter()
+            .map(|obj| {
+                let (api_version, kind, name) = ident(obj)?;
+                let ns = self.object_namespace(obj, default_ns)?;
+                let (api, _) = self.api_for(&api_version, &kind, ns.as_deref().unwrap_or(""))?;
+                let mut body = obj.clone();
+                if let (Some(ns), Some(meta)) = (&ns, body.get_mut("metadata").and_then(Value::as_object_mut)) {
+                    meta.insert("namespace".into(), Value::String(ns.clone()));
+                }
+                Ok((api, name, body))
+            })
+            .collect();
+        let pp = &pp;
+        let requests = prepared.into_iter().map(|p| async move {
+            let (api, name, body) = p?;
+            let out = api.patch(&name, pp, &Patch::Apply(&body)).await.map_err(api_err)?;
+            serde_json::to_value(out).map_err(|e| KubeError::new(e.to_string()))
+        });
+        self.rt.block_on(futures::stream::iter(requests).buffered(16).collect())
+    }
+
+    /// Several GETs at once (at most 16 in flight): `(apiVersion, kind, name, namespace)` each.
+    pub fn get_all(&self, refs: &[(String, String, String, String)]) -> Vec<Result<Option<Value>, KubeError>> {
+        use futures::StreamExt;
+        let requests = refs.iter().map(|(api_version, kind, name, ns)| {
+            let api = self.api_for(api_version, kind, ns).map(|(api, _)| api);
+            async move {
+                let got = api?.get_opt(name).await.map_err(api_err)?;
+                got.map(|o| serde_json::to_value(o).map_err(|e| KubeError::new(e.to_string()))).transpose()
+            }
+        });
+        self.rt.block_on(futures::stream::iter(requests).buffered(16).collect())
+    }
+
+    /// Helm v4's move from client-side to server-side apply (client-go's csaupgrade): the fields the
+    /// client-side manager `helm` (operation Update) owns on the live object are handed to the apply
+    /// manager `helm`, so that the next server-side apply can remove fields the chart dropped.
+    /// Nothing is sent when there is nothing to move.
+    pub fn upgrade_field_manager(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<(), KubeError> {
+        let Some(live) = self.get(api_version, kind, name, namespace)? else { return Ok(()) };
+        let Some(entries) = live.pointer("/metadata/managedFields").and_then(Value::as_array) else { return Ok(()) };
+        let Some(patched) = upgraded_managed_fields(entries) else { return Ok(()) };
+        let rv = live.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
+        // a merge patch replaces the whole list; the resourceVersion makes it fail if the object moved on
+        let patch = serde_json::json!({"metadata": {"resourceVersion": rv, "managedFields": patched}});
+        let (api, _) = self.api_for(api_version, kind, namespace)?;
+        self.rt.block_on(api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))).map_err(api_err)?;
+        Ok(())
+    }
+
+    /// The log of a pod's containers (all of them, each headed by its name when there are several).
+    pub fn pod_logs(&self, name: &str, namespace: &str) -> Result<String, KubeError> {
+        let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(self.client.clone(), namespace);
+        let pod = self.rt.block_on(pods.get(name)).map_err(api_err)?;
+        let containers: Vec<String> =
+            pod.spec.map(|s| s.containers.into_iter().map(|c| c.name).collect()).unwrap_or_default();
+        let mut out = String::new();
+        for c in &containers {
+            let lp = kube::api::LogParams { container: Some(c.clone()), ..Default::default() };
+            let text = self.rt.block_on(pods.logs(name, &lp)).map_err(api_err)?;
+            if containers.len() > 1 {
+                out.push_str(&format!("[{c}] "));
+            }
+            out.push_str(&text);
+        }
+        Ok(out)
     }
 
     /// Polls `check` on the live object every 300 ms until it says done (`Ok(true)`), fails, or `timeout`.
@@ -374,4 +461,42 @@ pub fn ident(obj: &Value) -> Result<(String, String, String), KubeError> {
         return Err(KubeError::new(format!("a {kind} object has no metadata.name")));
     }
     Ok((api_version, kind, name))
+}
+
+/// The managedFields after moving the client-side `helm` manager's fields (operation Update) into the
+/// `helm` Apply entry (created when missing); `None` when there is no such Update entry.
+pub fn upgraded_managed_fields(entries: &[Value]) -> Option<Vec<Value>> {
+    let is = |e: &Value, op: &str| {
+        e.get("manager").and_then(Value::as_str) == Some(FIELD_MANAGER) && e.get("operation").and_then(Value::as_str) == Some(op)
+    };
+    let update_idx = entries.iter().position(|e| is(e, "Update") && e.get("subresource").is_none())?;
+    let mut out: Vec<Value> = entries.to_vec();
+    let update = out.remove(update_idx);
+    let moved = update.get("fieldsV1").cloned().unwrap_or_else(|| serde_json::json!({}));
+    match out.iter_mut().find(|e| is(e, "Apply")) {
+        Some(apply) => {
+            let mut fields = apply.get("fieldsV1").cloned().unwrap_or_else(|| serde_json::json!({}));
+            union_fields(&mut fields, &moved);
+            apply["fieldsV1"] = fields;
+        }
+        None => {
+            let mut apply = update.clone();
+            apply["operation"] = Value::String("Apply".into());
+            out.push(apply);
+        }
+    }
+    Some(out)
+}
+
+/// The union of two FieldsV1 sets (nested maps of `f:`/`k:`/`v:`/`i:` keys).
+fn union_fields(into: &mut Value, from: &Value) {
+    let (Some(dst), Some(src)) = (into.as_object_mut(), from.as_object()) else { return };
+    for (k, v) in src {
+        match dst.get_mut(k) {
+            Some(existing) => union_fields(existing, v),
+            None => {
+                dst.insert(k.clone(), v.clone());
+            }
+        }
+    }
 }

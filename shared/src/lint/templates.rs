@@ -85,7 +85,7 @@ pub(super) fn templates(l: &mut Linter, user: &Values, opts: &LintOptions) {
     }
 
     let log = Rc::new(RefCell::new(Vec::new()));
-    let engine = EngineOptions { strict: false, lint_mode: true, log: log.clone() };
+    let engine = EngineOptions { strict: false, lint_mode: true, log: log.clone(), lookup: None };
     let rendered = render::render(&chart, &vals, &release, &caps, &engine);
     l.log.extend(log.borrow().iter().cloned());
     let rendered = match rendered {

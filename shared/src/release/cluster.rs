@@ -42,6 +42,23 @@ pub trait ClusterApi {
     fn get(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<Option<Value>, ClusterError>;
     /// Delete; `Ok(false)` when it was not there.
     fn delete(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<bool, ClusterError>;
+    /// Server-side apply of several objects (one kind group); one result per object, in order.
+    fn apply_all(&self, objs: &[Value], default_ns: &str, force: bool) -> Vec<Result<Value, ClusterError>> {
+        objs.iter().map(|o| self.apply(o, default_ns, force)).collect()
+    }
+    /// Several GETs: `(apiVersion, kind, name, namespace)` each; one result per object, in order.
+    fn get_all(&self, refs: &[(String, String, String, String)]) -> Vec<Result<Option<Value>, ClusterError>> {
+        refs.iter().map(|(a, k, n, ns)| self.get(a, k, n, ns)).collect()
+    }
+    /// Delete with a `--cascade` propagation (`background`, `foreground`, `orphan`).
+    fn delete_cascade(&self, api_version: &str, kind: &str, name: &str, namespace: &str, _cascade: &str) -> Result<bool, ClusterError> {
+        self.delete(api_version, kind, name, namespace)
+    }
+    /// Hands the fields of the client-side manager `helm` to the apply manager `helm` (a release made by
+    /// Helm 3 moving to server-side apply).
+    fn upgrade_field_manager(&self, _api_version: &str, _kind: &str, _name: &str, _namespace: &str) -> Result<(), ClusterError> {
+        Ok(())
+    }
     /// Wait until `check` says done, fails, or `timeout` passes.
     fn wait_for(
         &self,

@@ -47,7 +47,13 @@ impl KubeDriver {
 
     fn object(&self, key: &str, namespace: &str, rel: &Release, labels: BTreeMap<String, String>) -> Result<Value, StorageError> {
         let payload = record::encode(rel).map_err(|e| StorageError::Other(format!("failed to encode release {:?}: {e}", rel.name)))?;
-        let meta = json!({"name": key, "namespace": namespace, "labels": labels});
+        let mut meta = json!({"name": key, "namespace": namespace, "labels": labels});
+        if let (Some(lease), true) = (&rel.lease, record::is_pending(&rel.info.status)) {
+            meta["annotations"] = json!({
+                record::LEASE_HOLDER_ANNOTATION: lease.holder,
+                record::LEASE_EXPIRES_ANNOTATION: lease.expires.to_string(),
+            });
+        }
         Ok(match self.kind {
             Kind::Secret => json!({
                 "apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": storage::SECRET_TYPE,
@@ -111,6 +117,10 @@ impl Driver for KubeDriver {
         let mut rel =
             record::decode(&payload).map_err(|e| StorageError::Other(format!("get: failed to decode data {k:?}: {e}")))?;
         rel.labels = storage::user_labels(&labels_of(&obj));
+        let annotation = |k: &str| obj.pointer("/metadata/annotations").and_then(|a| a.get(k)).and_then(Value::as_str);
+        if let (Some(holder), Some(expires)) = (annotation(record::LEASE_HOLDER_ANNOTATION), annotation(record::LEASE_EXPIRES_ANNOTATION)) {
+            rel.lease = Some(record::Lease { holder: holder.to_string(), expires: expires.parse().unwrap_or(0) });
+        }
         Ok(rel)
     }
 
@@ -193,6 +203,22 @@ impl ClusterApi for Cluster {
         Ok(Cluster::apply(self, obj, default_ns, force)?)
     }
 
+    fn apply_all(&self, objs: &[Value], default_ns: &str, force: bool) -> Vec<Result<Value, ClusterError>> {
+        Cluster::apply_all(self, objs, default_ns, force).into_iter().map(|r| r.map_err(ClusterError::from)).collect()
+    }
+
+    fn get_all(&self, refs: &[(String, String, String, String)]) -> Vec<Result<Option<Value>, ClusterError>> {
+        Cluster::get_all(self, refs).into_iter().map(|r| r.map_err(ClusterError::from)).collect()
+    }
+
+    fn delete_cascade(&self, api_version: &str, kind: &str, name: &str, namespace: &str, cascade: &str) -> Result<bool, ClusterError> {
+        Ok(Cluster::delete_cascade(self, api_version, kind, name, namespace, cascade)?)
+    }
+
+    fn upgrade_field_manager(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<(), ClusterError> {
+        Ok(Cluster::upgrade_field_manager(self, api_version, kind, name, namespace)?)
+    }
+
     fn create(&self, obj: &Value, default_ns: &str) -> Result<bool, ClusterError> {
         Ok(Cluster::create(self, obj, default_ns)?)
     }
@@ -216,4 +242,27 @@ impl ClusterApi for Cluster {
     ) -> Result<(), ClusterError> {
         Ok(Cluster::wait_for(self, api_version, kind, name, namespace, timeout, check)?)
     }
+}
+
+/// Helm's live `lookup` on this cluster: GET by name, or LIST (in `namespace`, "" = all) when the name is
+/// empty; a missing object or an unknown kind gives an empty map, as in Helm.
+#[cfg(feature = "render")]
+pub fn lookup_fn(cluster: Arc<Cluster>) -> crate::render::LookupFn {
+    crate::render::LookupFn(std::rc::Rc::new(move |api_version: &str, kind: &str, namespace: &str, name: &str| {
+        let empty = || Value::Object(serde_json::Map::new());
+        let unknown_kind = |e: &KubeError| e.message.starts_with("resource mapping not found");
+        if name.is_empty() {
+            return match cluster.list(api_version, kind, namespace, "") {
+                Ok(items) => Ok(json!({"apiVersion": api_version, "kind": format!("{kind}List"), "metadata": {}, "items": items})),
+                Err(e) if e.is_not_found() || unknown_kind(&e) => Ok(empty()),
+                Err(e) => Err(e.message),
+            };
+        }
+        match cluster.get(api_version, kind, name, namespace) {
+            Ok(Some(obj)) => Ok(obj),
+            Ok(None) => Ok(empty()),
+            Err(e) if e.is_not_found() || unknown_kind(&e) => Ok(empty()),
+            Err(e) => Err(e.message),
+        }
+    }))
 }

@@ -1,9 +1,10 @@
 //! Releases: the record Helm stores (`record`), storage drivers behind one trait (`storage`: memory;
 //! `kubedriver`: Secret and ConfigMap on a cluster), what actions need from a cluster (`cluster`), the
-//! operations (`actions`) and Helm's output forms (`print`).
+//! operations (`actions`), readiness for `--wait` (`ready`) and Helm's output forms (`print`).
 
 pub mod cluster;
 pub mod print;
+pub mod ready;
 pub mod record;
 pub mod storage;
 

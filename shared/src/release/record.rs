@@ -124,7 +124,25 @@ pub struct Release {
     /// The storage object's labels that are not Helm's system labels (Helm's `Labels`, never in the JSON).
     #[serde(skip)]
     pub labels: BTreeMap<String, String>,
+    /// Who works on a pending revision, and until when (annotations of the storage object, never in the
+    /// JSON, so Helm does not see them).
+    #[serde(skip)]
+    pub lease: Option<Lease>,
 }
+
+/// The claim of the client working on a pending revision. A client that dies leaves it to expire;
+/// after that, the next command may take the release over (see `actions::take_over_pending`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lease {
+    /// `host/pid` of the client.
+    pub holder: String,
+    /// Unix seconds after which the claim is void.
+    pub expires: i64,
+}
+
+/// The annotations of the storage object that carry a [`Lease`].
+pub const LEASE_HOLDER_ANNOTATION: &str = "kubectl-release.dev/lease-holder";
+pub const LEASE_EXPIRES_ANNOTATION: &str = "kubectl-release.dev/lease-expires";
 
 /// The stored chart as JSON text, kept byte for byte (Go writes struct fields in declaration order,
 /// which a JSON map would lose). Empty = no chart.

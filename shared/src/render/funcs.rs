@@ -196,9 +196,13 @@ pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
             Err(warn_wrap(str_arg(a, 0)))
         }),
     );
+    let lookup = opts.lookup.clone();
     map.insert(
         "lookup".into(),
-        Function::pure(Signature::new(&[ArgType::String; 4]), |_| Ok(Value::empty_map())),
+        Function::pure(Signature::new(&[ArgType::String; 4]), move |a| match &lookup {
+            None => Ok(Value::empty_map()),
+            Some(f) => (f.0)(str_arg(a, 0), str_arg(a, 1), str_arg(a, 2), str_arg(a, 3)).map(|j| Value::from_json(&j)),
+        }),
     );
     map.insert("getHostByName".into(), Function::pure(str1, |_| Ok(Value::str(""))));
     map

@@ -58,6 +58,19 @@ pub struct EngineOptions {
     pub strict: bool,
     pub lint_mode: bool,
     pub log: Rc<std::cell::RefCell<Vec<String>>>,
+    /// `lookup` against a live cluster; `None` = Helm's offline stub (an empty map).
+    pub lookup: Option<LookupFn>,
+}
+
+/// Helm's `lookup apiVersion kind namespace name`: the live object (or, with an empty name, the list) as
+/// JSON, an empty map when it does not exist, `Err` with the cluster's message otherwise.
+#[derive(Clone)]
+pub struct LookupFn(pub Rc<dyn Fn(&str, &str, &str, &str) -> Result<serde_json::Value, String>>);
+
+impl fmt::Debug for LookupFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LookupFn")
+    }
 }
 
 /// A rendering failure, with Helm's text.

@@ -53,6 +53,8 @@ pub struct RenderOptions {
     pub strict: bool,
     pub skip_schema_validation: bool,
     pub render_subchart_notes: bool,
+    /// `lookup` against the cluster (install, upgrade, `--dry-run=server`); `None` = offline.
+    pub lookup: Option<super::LookupFn>,
 }
 
 /// Helm's checkIfInstallable: only application charts install.
@@ -112,7 +114,7 @@ pub fn render_release(
         }
     }
 
-    let engine = super::EngineOptions { strict: opts.strict, ..Default::default() };
+    let engine = super::EngineOptions { strict: opts.strict, lookup: opts.lookup.clone(), ..Default::default() };
     let mut files = super::render(&chart, &coalesced, release, caps, &engine)
         .map_err(|RenderError(e)| late(e))?;
 

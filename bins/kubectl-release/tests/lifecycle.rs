@@ -1,0 +1,167 @@
+//! End-to-end, with workloads (kube-controller-manager, kube-scheduler and kwok's fake node): `--wait`,
+//! `--wait-for-jobs`, `--rollback-on-failure`, `test`, live `lookup`, and the reliability cases: two
+//! upgrades at once, a client killed mid-upgrade. Skips as e2e.rs does.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// `(revision, status)` of every stored revision, oldest first.
+fn history(kc: &std::path::Path, name: &str, ns: &str) -> Vec<(i64, String)> {
+    let out = ok(kc, &["history", name, "-n", ns, "-o", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v.as_array().unwrap().iter().map(|r| (r["revision"].as_i64().unwrap(), r["status"].as_str().unwrap().to_string())).collect()
+}
+
+fn config_data(kc: &std::path::Path, ns: &str, name: &str, key: &str) -> Option<String> {
+    let c = client(kc, ns);
+    get(&c, "v1", "ConfigMap", name, ns).and_then(|cm| cm["data"][key].as_str().map(str::to_string))
+}
+
+#[test]
+fn wait_and_rollback_on_failure() {
+    let Some(kc) = kubeconfig(true) else { return };
+    let ns = namespace("wait");
+    let chart = chart("release-wait");
+    ok(&kc, &["install", "w", &chart, "-n", &ns, "--create-namespace", "--wait", "--timeout", "2m"]);
+    let c = client(&kc, &ns);
+    let dep = get(&c, "apps/v1", "Deployment", "w-web", &ns).expect("deployment");
+    assert_eq!(dep["status"]["readyReplicas"], 1, "--wait returned before the Deployment was ready: {}", dep["status"]);
+    assert_eq!(config_data(&kc, &ns, "w-config", "lookup-live").as_deref(), Some("true"), "lookup reaches the cluster");
+
+    // the new pods fit no node: the wait times out, and the release goes back to revision 1
+    let r = kr(&kc, &["upgrade", "w", &chart, "-n", &ns, "--set", "schedulable=false,message=two", "--rollback-on-failure", "--timeout", "6s"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("UPGRADE FAILED: release w failed, and has been rolled back due to rollback-on-failure being set: resource Deployment/"), "{}", r.stderr);
+    assert!(r.stderr.contains("not ready. status: InProgress") && r.stderr.contains("context deadline exceeded"), "{}", r.stderr);
+    let h = history(&kc, "w", &ns);
+    assert_eq!(h, [(1, "superseded".into()), (2, "failed".into()), (3, "deployed".into())]);
+    assert_eq!(config_data(&kc, &ns, "w-config", "message").as_deref(), Some("one"));
+
+    // a failed atomic install leaves nothing behind
+    let r = kr(&kc, &["install", "x", &chart, "-n", &ns, "--set", "schedulable=false", "--atomic", "--timeout", "4s"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("INSTALLATION FAILED: release x failed, and has been uninstalled due to rollback-on-failure being set"), "{}", r.stderr);
+    assert!(get(&c, "v1", "ConfigMap", "x-config", &ns).is_none());
+    assert!(kr(&kc, &["status", "x", "-n", &ns]).code != 0, "no revision of x is stored");
+}
+
+#[test]
+fn wait_for_jobs_and_test_hooks() {
+    let Some(kc) = kubeconfig(true) else { return };
+    let ns = namespace("jobs");
+    let chart = chart("release-wait");
+    ok(&kc, &["install", "j", &chart, "-n", &ns, "--create-namespace", "--set", "job=true", "--wait", "--wait-for-jobs", "--timeout", "2m"]);
+    let c = client(&kc, &ns);
+    let job = get(&c, "batch/v1", "Job", "j-once", &ns).expect("job");
+    let complete = job["status"]["conditions"].as_array().into_iter().flatten().any(|c| c["type"] == "Complete" && c["status"] == "True");
+    assert!(complete, "--wait-for-jobs returned before the Job completed: {}", job["status"]);
+
+    let out = ok(&kc, &["test", "j", "-n", &ns, "--timeout", "1m"]);
+    assert!(out.contains("TEST SUITE:     j-smoke\n"), "{out}");
+    assert!(out.contains("Phase:          Succeeded\n"), "{out}");
+    assert!(!out.contains("NOTES:"), "{out}");
+
+    ok(&kc, &["upgrade", "j", &chart, "-n", &ns, "--reuse-values", "--set", "failingTest=true"]);
+    let r = kr(&kc, &["test", "j", "-n", &ns, "--timeout", "1m"]);
+    assert_ne!(r.code, 0, "a failing test fails the command");
+    assert!(r.stdout.contains("TEST SUITE:     j-flaky\n") && r.stdout.contains("Phase:          Failed\n"), "{}", r.stdout);
+    assert!(r.stderr.contains("j-flaky"), "{}", r.stderr);
+    let out = ok(&kc, &["test", "j", "-n", &ns, "--filter", "name=j-smoke", "--timeout", "1m"]);
+    assert!(out.contains("TEST SUITE:     j-smoke\n"), "{out}");
+    // the stored hooks keep every test, run or not
+    let rel: Value = serde_json::from_str(&ok(&kc, &["status", "j", "-n", &ns, "-o", "json"])).unwrap();
+    assert_eq!(rel["hooks"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn two_upgrades_at_once_one_wins() {
+    let Some(kc) = kubeconfig(true) else { return };
+    let ns = namespace("race");
+    let chart = chart("release-wait");
+    ok(&kc, &["install", "r", &chart, "-n", &ns, "--create-namespace"]);
+    let spawn = |msg: &str| {
+        let set = format!("message={msg}");
+        Command::new(ours())
+            .args(["upgrade", "r", &chart, "-n", &ns, "--set", &set, "--wait", "--timeout", "2m"])
+            .env("KUBECONFIG", &kc)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn upgrade")
+    };
+    let a = spawn("a");
+    std::thread::sleep(Duration::from_millis(150));
+    let b = spawn("b");
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let wins = [a.status.success(), b.status.success()];
+    assert_eq!(wins.iter().filter(|w| **w).count(), 1, "exactly one upgrade wins:\nA: {}\nB: {}", String::from_utf8_lossy(&a.stderr), String::from_utf8_lossy(&b.stderr));
+    let loser = if wins[0] { &b } else { &a };
+    let e = String::from_utf8_lossy(&loser.stderr);
+    assert!(e.contains("UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress"), "{e}");
+    assert_eq!(history(&kc, "r", &ns), [(1, "superseded".into()), (2, "deployed".into())], "no gap, no duplicate");
+}
+
+#[test]
+fn a_client_killed_mid_upgrade_is_explained_and_recovered() {
+    let Some(kc) = kubeconfig(true) else { return };
+    let ns = namespace("killed");
+    let chart = chart("release-wait");
+    ok(&kc, &["install", "k", &chart, "-n", &ns, "--create-namespace"]);
+    // an upgrade that would wait for pods that never fit a node, killed while it waits
+    let mut victim = Command::new(ours())
+        .args(["upgrade", "k", &chart, "-n", &ns, "--set", "schedulable=false", "--wait", "--timeout", "6s"])
+        .env("KUBECONFIG", &kc)
+        .env("KUBECTL_RELEASE_LEASE_GRACE", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while history(&kc, "k", &ns).last().map(|(_, s)| s.as_str()) != Some("pending-upgrade") {
+        assert!(started.elapsed() < Duration::from_secs(20), "the upgrade never got under way");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+
+    let r = kr(&kc, &["upgrade", "k", &chart, "-n", &ns]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("another operation (install/upgrade/rollback) is in progress: revision 2 of \"k\" is pending-upgrade, worked on by"), "{}", r.stderr);
+    assert!(r.stderr.contains("kubectl release recover k --force"), "{}", r.stderr);
+
+    // once the dead client's lease has run out, the next upgrade takes over
+    std::thread::sleep(Duration::from_secs(7));
+    let r = kr(&kc, &["upgrade", "k", &chart, "-n", &ns, "--wait", "--timeout", "2m"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("was left pending-upgrade by") && r.stderr.contains("now marked failed"), "{}", r.stderr);
+    assert_eq!(history(&kc, "k", &ns), [(1, "superseded".into()), (2, "failed".into()), (3, "deployed".into())]);
+}
+
+#[test]
+fn server_dry_run_reads_the_cluster_and_changes_nothing() {
+    let Some(kc) = kubeconfig(false) else { return };
+    let ns = namespace("srvdry");
+    let chart = chart("release-wait");
+    ok(&kc, &["install", "d", &chart, "-n", &ns, "--create-namespace", "--set", "replicas=0"]);
+    let out = ok(&kc, &["upgrade", "d", &chart, "-n", &ns, "--dry-run=server", "--set", "message=two", "-o", "json"]);
+    let rel: Value = serde_json::from_str(&out).unwrap();
+    assert!(rel["manifest"].as_str().unwrap().contains("lookup-live: \"true\""));
+    let out = ok(&kc, &["upgrade", "d", &chart, "-n", &ns, "--dry-run", "--set", "message=two", "-o", "json"]);
+    let rel: Value = serde_json::from_str(&out).unwrap();
+    assert!(rel["manifest"].as_str().unwrap().contains("lookup-live: \"false\""), "a client dry run does not look up");
+    assert_eq!(history(&kc, "d", &ns), [(1, "deployed".into())]);
+    assert_eq!(config_data(&kc, &ns, "d-config", "message").as_deref(), Some("one"));
+    // an object of another owner is found by a server dry run, not by a client one
+    let c = client(&kc, &ns);
+    c.apply(&serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "o-config", "namespace": ns}}), &ns, false).unwrap();
+    let r = kr(&kc, &["install", "o", &chart, "-n", &ns, "--dry-run=server"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("unable to continue with install: ConfigMap \"o-config\" in namespace"), "{}", r.stderr);
+    ok(&kc, &["install", "o", &chart, "-n", &ns, "--dry-run"]);
+    assert!(kr(&kc, &["status", "o", "-n", &ns]).code != 0, "dry runs store nothing");
+}
