@@ -84,8 +84,9 @@ fn two_upgrades_at_once_one_wins() {
     let ns = namespace("race");
     let chart = chart("release-wait");
     ok(&kc, &["install", "r", &chart, "-n", &ns, "--create-namespace"]);
+    // A's pre-upgrade hook takes 3 s, so B certainly runs while A works
     let spawn = |msg: &str| {
-        let set = format!("message={msg}");
+        let set = format!("message={msg},slowHook=3s");
         Command::new(ours())
             .args(["upgrade", "r", &chart, "-n", &ns, "--set", &set, "--wait", "--timeout", "2m"])
             .env("KUBECONFIG", &kc)
