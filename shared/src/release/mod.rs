@@ -1,8 +1,10 @@
 //! Releases: the record Helm stores (`record`), storage drivers behind one trait (`storage`: memory;
 //! `kubedriver`: Secret and ConfigMap on a cluster), what actions need from a cluster (`cluster`), the
-//! operations (`actions`), readiness for `--wait` (`ready`) and Helm's output forms (`print`).
+//! operations (`actions`), readiness for `--wait` (`ready`), Helm's output forms (`print`) and
+//! helm-diff's object-by-object comparison of two manifests (`diff`).
 
 pub mod cluster;
+pub mod diff;
 pub mod print;
 pub mod ready;
 pub mod record;
