@@ -16,6 +16,8 @@ use kubehelm::release::print::{self, StatusView};
 use kubehelm::release::{Release, Storage};
 use kubehelm::render::pipeline::RenderOptions;
 
+mod diff;
+
 #[derive(Parser)]
 #[command(name = "kubectl release", about = "Install, upgrade, roll back and inspect Helm releases", version)]
 struct Cli {
@@ -72,6 +74,9 @@ enum Command {
     /// Mark a release's unfinished (pending) newest revision failed, so that it can be upgraded or rolled
     /// back again.
     Recover(RecoverArgs),
+    /// Show what an upgrade or a rollback would change, object by object (the helm-diff plugin, built in).
+    #[command(subcommand)]
+    Diff(diff::DiffCommand),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -470,6 +475,7 @@ fn main() -> ExitCode {
         Command::Get(g) => get(&cli.kube, g),
         Command::Test(a) => test(&cli.kube, a),
         Command::Recover(a) => recover(&cli.kube, a),
+        Command::Diff(d) => diff::run(&cli.kube, d),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
