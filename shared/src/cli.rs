@@ -145,3 +145,41 @@ impl ChartPathFlags {
         chartref::locate_chart(chart, &self.options(), settings, &mut std::io::stderr())
     }
 }
+
+/// Helm's file location flags (global in Helm): `--repository-config`, `--repository-cache`,
+/// `--registry-config`, `--content-cache`, each over its `HELM_*` variable and Helm's default.
+#[derive(Args, Debug, Default, Clone)]
+pub struct LocationFlags {
+    /// Path to the file with repository names and URLs (default $HELM_REPOSITORY_CONFIG or ~/.config/helm/repositories.yaml).
+    #[arg(long)]
+    pub repository_config: Option<PathBuf>,
+    /// Path to the folder of cached repository indexes (default $HELM_REPOSITORY_CACHE or ~/.cache/helm/repository).
+    #[arg(long)]
+    pub repository_cache: Option<PathBuf>,
+    /// Path to the registry config file (default $HELM_REGISTRY_CONFIG or ~/.config/helm/registry/config.json).
+    #[arg(long)]
+    pub registry_config: Option<PathBuf>,
+    /// Path to the folder of cached content (default $HELM_CONTENT_CACHE or ~/.cache/helm/content).
+    #[arg(long)]
+    pub content_cache: Option<PathBuf>,
+}
+
+impl LocationFlags {
+    /// Helm's settings from the environment, with these flags applied.
+    pub fn settings(&self) -> Settings {
+        let mut s = Settings::from_env();
+        if let Some(p) = &self.repository_config {
+            s.repository_config = p.clone();
+        }
+        if let Some(p) = &self.repository_cache {
+            s.repository_cache = p.clone();
+        }
+        if let Some(p) = &self.registry_config {
+            s.registry_config = p.clone();
+        }
+        if let Some(p) = &self.content_cache {
+            s.content_cache = p.clone();
+        }
+        s
+    }
+}

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use kubehelm::cli::LocationFlags;
 use kubehelm::dependency::{self, Manager, Verify};
 use kubehelm::oci::ClientOptions;
 use kubehelm::repo::http::TlsOptions;
@@ -41,18 +42,8 @@ struct ListArgs {
 /// Helm's repository and registry locations, shared by the commands that download.
 #[derive(Args, Debug, Default)]
 pub struct RepoLocations {
-    /// Path to the file with repository names and URLs (default $HELM_REPOSITORY_CONFIG or ~/.config/helm/repositories.yaml).
-    #[arg(long)]
-    repository_config: Option<PathBuf>,
-    /// Path to the folder of cached repository indexes (default $HELM_REPOSITORY_CACHE or ~/.cache/helm/repository).
-    #[arg(long)]
-    repository_cache: Option<PathBuf>,
-    /// Path to the registry config file (default $HELM_REGISTRY_CONFIG or ~/.config/helm/registry/config.json).
-    #[arg(long)]
-    registry_config: Option<PathBuf>,
-    /// Path to the folder of cached content (default $HELM_CONTENT_CACHE or ~/.cache/helm/content).
-    #[arg(long)]
-    content_cache: Option<PathBuf>,
+    #[command(flatten)]
+    locations: LocationFlags,
     /// Print debug output (e.g. local-path dependencies).
     #[arg(long)]
     debug: bool,
@@ -60,19 +51,7 @@ pub struct RepoLocations {
 
 impl RepoLocations {
     pub fn settings(&self) -> Settings {
-        let mut s = Settings::from_env();
-        if let Some(p) = &self.repository_config {
-            s.repository_config = p.clone();
-        }
-        if let Some(p) = &self.repository_cache {
-            s.repository_cache = p.clone();
-        }
-        if let Some(p) = &self.registry_config {
-            s.registry_config = p.clone();
-        }
-        if let Some(p) = &self.content_cache {
-            s.content_cache = p.clone();
-        }
+        let mut s = self.locations.settings();
         s.debug |= self.debug;
         s
     }

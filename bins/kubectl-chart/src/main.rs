@@ -40,13 +40,18 @@ enum Command {
     Verify(verify::VerifyArgs),
 }
 
-use kubehelm::cli::ValuesFlags;
+use kubehelm::cli::{ChartPathFlags, LocationFlags, ValuesFlags};
 
 #[derive(Args, Debug)]
 struct TemplateArgs {
-    /// [NAME] CHART (`-` or nothing with a pipe on stdin: a ChartArchive document or a .tgz)
+    /// [NAME] CHART: a chart folder or .tgz, `repo/name`, a chart URL, `oci://registry/path/name`, or
+    /// `-` (or nothing, with a pipe on stdin) for a ChartArchive document or a .tgz
     #[arg(num_args = 0..)]
     args: Vec<String>,
+    #[command(flatten)]
+    chart_path: ChartPathFlags,
+    #[command(flatten)]
+    locations: LocationFlags,
     #[arg(short = 'n', long, env = "HELM_NAMESPACE", default_value = "default")]
     namespace: String,
     #[command(flatten)]
@@ -142,7 +147,8 @@ fn run_template(a: TemplateArgs) -> Result<(), (String, bool)> {
     let chart = if chart_ref == "-" {
         kubehelm::stream::load_chart_from_stdin().map_err(|e| plain(e.to_string()))?
     } else {
-        chart::load(std::path::Path::new(&chart_ref)).map_err(|e| plain(e.to_string()))?
+        let path = a.chart_path.locate_with(&chart_ref, &a.locations.settings()).map_err(|e| plain(e.message))?;
+        chart::load(&path).map_err(|e| plain(e.to_string()))?
     };
     pipeline::check_installable(&chart).map_err(|e| plain(e.message))?;
     pipeline::check_dependencies(&chart).map_err(|e| plain(e.message))?;

@@ -2,9 +2,8 @@
 
 use clap::{Args, Subcommand};
 use kubehelm::chart::{self, show::ShowFormat};
+use kubehelm::cli::{ChartPathFlags, LocationFlags};
 use std::io::Write;
-use kubehelm::render::funcs::go_quote;
-use std::path::Path;
 
 /// Show information about a chart, as `helm show` does.
 #[derive(Args, Debug)]
@@ -30,47 +29,13 @@ enum ShowCommand {
 /// Where the chart comes from (Helm's chart path options).
 #[derive(Args, Debug)]
 struct ShowTarget {
-    /// A chart folder, a packaged chart (.tgz), or `-` for a ChartArchive document or .tgz on stdin.
+    /// A chart folder or .tgz, `repo/name`, a chart URL, `oci://registry/path/name`, or `-` for a
+    /// ChartArchive document or .tgz on stdin.
     chart: String,
-    /// Chart version constraint (for charts from repositories).
-    #[arg(long)]
-    version: Option<String>,
-    /// Chart repository URL to locate the chart in.
-    #[arg(long)]
-    repo: Option<String>,
-    /// Use development versions, too.
-    #[arg(long)]
-    devel: bool,
-    /// Verify the package before using it.
-    #[arg(long)]
-    verify: bool,
-    /// Keyring for --verify.
-    #[arg(long)]
-    keyring: Option<String>,
-    /// Repository username.
-    #[arg(long)]
-    username: Option<String>,
-    /// Repository password.
-    #[arg(long)]
-    password: Option<String>,
-    /// Client certificate for the repository.
-    #[arg(long)]
-    cert_file: Option<String>,
-    /// Client key for the repository.
-    #[arg(long)]
-    key_file: Option<String>,
-    /// CA bundle for the repository.
-    #[arg(long)]
-    ca_file: Option<String>,
-    /// Skip TLS verification of the repository.
-    #[arg(long)]
-    insecure_skip_tls_verify: bool,
-    /// Use plain HTTP for the registry.
-    #[arg(long)]
-    plain_http: bool,
-    /// Pass credentials to every domain.
-    #[arg(long)]
-    pass_credentials: bool,
+    #[command(flatten)]
+    chart_path: ChartPathFlags,
+    #[command(flatten)]
+    locations: LocationFlags,
 }
 
 #[derive(Args, Debug)]
@@ -80,31 +45,6 @@ struct ShowValuesTarget {
     /// A JSONPath expression to filter the output.
     #[arg(long)]
     jsonpath: Option<String>,
-}
-
-/// Helm's `LocateChart` for local charts: the path made absolute, or Helm's error for what is not one.
-fn locate(t: &ShowTarget) -> Result<std::path::PathBuf, String> {
-    let name = t.chart.trim();
-    if t.repo.is_none() {
-        if std::fs::metadata(name).is_ok() {
-            let p = Path::new(name);
-            return Ok(if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
-            });
-        }
-        if name.starts_with('/') || name.starts_with('.') {
-            return Err(format!("path {} not found", go_quote(name)));
-        }
-    }
-    if name.starts_with("oci://") {
-        return Err(format!("unable to lookup chart {}: OCI registries are not supported by kubectl chart show yet", go_quote(name)));
-    }
-    match name.split_once('/') {
-        Some((repo, _)) => Err(format!("repo {repo} not found")),
-        None => Err(format!("non-absolute URLs should be in form of repo_name/path_to_chart, got: {name}")),
-    }
 }
 
 pub fn run(a: ShowArgs) -> Result<(), (String, bool)> {
@@ -122,7 +62,7 @@ pub fn run(a: ShowArgs) -> Result<(), (String, bool)> {
     let chart = if target.chart == "-" {
         kubehelm::stream::load_chart_from_stdin().map_err(|e| plain(e.to_string()))?
     } else {
-        let path = locate(target).map_err(plain)?;
+        let path = target.chart_path.locate_with(&target.chart, &target.locations.settings()).map_err(|e| plain(e.message))?;
         chart::load(&path).map_err(|e| plain(e.to_string()))?
     };
     let out = chart::show::show(&chart, format);

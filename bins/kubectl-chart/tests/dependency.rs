@@ -4,39 +4,12 @@
 //! it is not installed). Where the reference Helm is on disk, the same commands run through it and the
 //! Chart.lock files must agree apart from `generated`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::path::Path;
+
+use common::*;
 use kubehelm::oci;
-
-const REFERENCE_HELM: &str = "/root/.cache/reference-helm/v4.1.4/helm";
-
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(tag: &str) -> Tmp {
-        let p = std::env::temp_dir().join(format!("kubectl-chart-dep-{}-{}", tag, std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Tmp(p)
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn write(p: &Path, text: &str) {
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
 
 /// A chart folder with a Chart.yaml and one template.
 fn make_chart(dir: &Path, name: &str, version: &str, deps: &str) {
@@ -51,84 +24,6 @@ fn package(work: &Path, name: &str, version: &str) -> Vec<u8> {
     make_chart(&d, name, version, "");
     let c = kubehelm::chart::load_dir(&d).unwrap();
     kubehelm::chart::save::save_archive(&c, &Default::default()).unwrap()
-}
-
-// ---- a tiny static HTTP server ----------------------------------------------------------------------
-
-struct HttpServer {
-    port: u16,
-    stop: Arc<AtomicBool>,
-    /// Every request: (path, Authorization header).
-    log: Arc<Mutex<Vec<(String, String)>>>,
-}
-
-impl HttpServer {
-    /// Serves the files under `root`; with `auth`, every request needs that `Authorization` value.
-    fn start(root: &Path, auth: Option<String>) -> HttpServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (root, s2, l2) = (root.to_path_buf(), stop.clone(), log.clone());
-        std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(300);
-            while !s2.load(Ordering::Relaxed) && Instant::now() < deadline {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let _ = serve(stream, &root, auth.as_deref(), &l2);
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        HttpServer { port, stop, log }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-}
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-fn serve(stream: TcpStream, root: &Path, auth: Option<&str>, log: &Mutex<Vec<(String, String)>>) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let mut authorization = String::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 || h == "\r\n" || h == "\n" {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            if k.eq_ignore_ascii_case("authorization") {
-                authorization = v.trim().to_string();
-            }
-        }
-    }
-    log.lock().unwrap().push((path.clone(), authorization.clone()));
-    let mut out = stream;
-    let (status, body) = if auth.is_some_and(|a| a != authorization) {
-        ("401 Unauthorized", b"unauthorized".to_vec())
-    } else {
-        let rel = path.split('?').next().unwrap_or("").trim_start_matches('/');
-        match std::fs::read(root.join(rel)) {
-            Ok(b) if !rel.contains("..") => ("200 OK", b),
-            _ => ("404 Not Found", b"not found".to_vec()),
-        }
-    };
-    write!(out, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
-    out.write_all(&body)?;
-    out.flush()
 }
 
 /// A repository folder with `index.yaml` (relative URLs) and the archives.
@@ -156,49 +51,6 @@ fn make_repo(root: &Path, charts: &[(&str, &str)]) {
     std::fs::write(root.join("index.yaml"), idx).unwrap();
 }
 
-// ---- running the commands ---------------------------------------------------------------------------
-
-/// Helm's locations inside the test folder, for both binaries.
-fn helm_env(home: &Path) -> Vec<(String, PathBuf)> {
-    vec![
-        ("HELM_CONFIG_HOME".into(), home.join("config")),
-        ("HELM_CACHE_HOME".into(), home.join("cache")),
-        ("HELM_DATA_HOME".into(), home.join("data")),
-        ("HELM_REPOSITORY_CONFIG".into(), home.join("config/repositories.yaml")),
-        ("HELM_REPOSITORY_CACHE".into(), home.join("cache/repository")),
-        ("HELM_REGISTRY_CONFIG".into(), home.join("config/registry/config.json")),
-        ("DOCKER_CONFIG".into(), home.join("docker")),
-    ]
-}
-
-fn run_bin(bin: &str, dir: &Path, home: &Path, args: &[&str]) -> Output {
-    let mut c = Command::new(bin);
-    c.current_dir(dir).args(args).stdin(Stdio::null());
-    c.env_remove("HELM_DEBUG").env_remove("SOURCE_DATE_EPOCH").env("NO_PROXY", "127.0.0.1").env("no_proxy", "127.0.0.1");
-    for (k, v) in helm_env(home) {
-        c.env(k, v);
-    }
-    c.output().unwrap()
-}
-
-fn ours(dir: &Path, home: &Path, args: &[&str]) -> Output {
-    run_bin(env!("CARGO_BIN_EXE_kubectl-chart"), dir, home, args)
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "failed:\nstdout: {}\nstderr: {}", text(o), String::from_utf8_lossy(&o.stderr));
-    text(o)
-}
-
-fn err(o: &Output) -> String {
-    assert!(!o.status.success(), "unexpectedly succeeded: {}", text(o));
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn lock_without_generated(chart: &Path) -> String {
     std::fs::read_to_string(chart.join("Chart.lock"))
         .unwrap()
@@ -206,26 +58,6 @@ fn lock_without_generated(chart: &Path) -> String {
         .filter(|l| !l.starts_with("generated:"))
         .map(|l| format!("{l}\n"))
         .collect()
-}
-
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    v.sort();
-    v
-}
-
-fn reference_helm() -> Option<&'static str> {
-    Path::new(REFERENCE_HELM).exists().then_some(REFERENCE_HELM)
-}
-
-fn repositories_yaml(home: &Path, entries: &[(&str, &str, &str, &str)]) {
-    let mut s = String::from("apiVersion: \"\"\ngenerated: \"0001-01-01T00:00:00Z\"\nrepositories:\n");
-    for (name, url, user, pass) in entries {
-        s.push_str(&format!(
-            "- caFile: \"\"\n  certFile: \"\"\n  insecure_skip_tls_verify: false\n  keyFile: \"\"\n  name: {name}\n  pass_credentials_all: false\n  password: \"{pass}\"\n  url: {url}\n  username: \"{user}\"\n"
-        ));
-    }
-    write(&home.join("config/repositories.yaml"), &s);
 }
 
 // ---- HTTP repositories ------------------------------------------------------------------------------
@@ -370,63 +202,6 @@ fn basic_auth_from_repositories_yaml() {
 }
 
 // ---- OCI registry -----------------------------------------------------------------------------------
-
-struct Registry {
-    child: Child,
-    port: u16,
-    _dir: Tmp,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn find_registry_binary() -> Option<PathBuf> {
-    ["/usr/bin/docker-registry", "/usr/sbin/docker-registry"].iter().map(PathBuf::from).find(|p| p.exists())
-}
-
-fn start_registry(tag: &str) -> Option<Registry> {
-    let Some(bin) = find_registry_binary() else {
-        eprintln!("SKIP: docker-registry is not installed (apt-get install -y docker-registry); OCI dependency tests skipped");
-        return None;
-    };
-    let dir = Tmp::new(&format!("registry-{tag}"));
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let config = dir.0.join("config.yml");
-    write(
-        &config,
-        &format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: kubehelm-test\n",
-            dir.0.join("data").display()
-        ),
-    );
-    let child = Command::new(bin)
-        .arg("serve")
-        .arg(&config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let reg = Registry { child, port, _dir: dir };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            let _ = write!(s, "GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-            let mut buf = String::new();
-            let _ = s.read_to_string(&mut buf);
-            if buf.starts_with("HTTP/1.1 200") {
-                return Some(reg);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    eprintln!("SKIP: docker-registry did not start on 127.0.0.1:{port}");
-    None
-}
 
 #[test]
 fn oci_push_pull_and_dependency_update() {

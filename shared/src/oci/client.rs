@@ -268,7 +268,7 @@ fn response_error(method: &str, url: &str, reply: &Reply) -> Error {
                     match (m.is_empty(), detail) {
                         (true, _) => code,
                         (false, None) => format!("{code}: {m}"),
-                        (false, Some(d)) => format!("{code}: {m}: {}", serde_json::to_string(d).unwrap_or_default()),
+                        (false, Some(d)) => format!("{code}: {m}: {}", go_fmt_v(d)),
                     }
                 })
                 .collect();
@@ -283,6 +283,24 @@ fn response_error(method: &str, url: &str, reply: &Reply) -> Error {
 
 fn quote(s: &str) -> String {
     crate::chart::metadata_quote(s)
+}
+
+/// Go's `%v` of a value decoded from JSON into `any`: `map[k:v]` with sorted keys, `[a b]`, float64
+/// numbers, `<nil>`.
+fn go_fmt_v(v: &Value) -> String {
+    match v {
+        Value::Null => "<nil>".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.as_f64().map(gotemplate::fmt::format_float_v).unwrap_or_else(|| n.to_string()),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => format!("[{}]", a.iter().map(go_fmt_v).collect::<Vec<_>>().join(" ")),
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let parts: Vec<String> = keys.iter().map(|k| format!("{k}:{}", go_fmt_v(&m[*k]))).collect();
+            format!("map[{}]", parts.join(" "))
+        }
+    }
 }
 
 /// Go's `json.Marshal` escaping of `<`, `>`, `&`, U+2028 and U+2029 applied to serde_json's text.

@@ -161,11 +161,10 @@ fn describe(e: &ureq::Error, url: &str) -> String {
         None => "connect: connection refused".into(),
     };
     match e {
-        ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => refused(),
-            _ => io.to_string(),
-        },
-        ureq::Error::HostNotFound => {
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => refused(),
+        // The system resolver's failure (getaddrinfo) reaches us as an I/O error.
+        ureq::Error::Io(io) if !io.to_string().starts_with("failed to lookup address information") => io.to_string(),
+        ureq::Error::Io(_) | ureq::Error::HostNotFound => {
             let host = GoUrl::parse(url).map(|u| u.hostname().to_string()).unwrap_or_default();
             match resolv_conf_nameserver() {
                 Some(ns) => format!("dial tcp: lookup {host} on {ns}: no such host"),
