@@ -120,11 +120,13 @@ pub fn parse_manifest(manifest: &str, opts: &DiffOptions) -> Result<(BTreeMap<St
         let mut found = Vec::new();
         collect_objects(doc, &value, opts, &mut found);
         for o in found {
-            let key = o.key.to_string();
-            if objects.contains_key(&key) {
-                warnings.push(format!("the manifest has {key} more than once; the first one is compared"));
-            } else {
-                objects.insert(key, o);
+            match objects.entry(o.key.to_string()) {
+                std::collections::btree_map::Entry::Occupied(e) => {
+                    warnings.push(format!("the manifest has {} more than once; the first one is compared", e.key()))
+                }
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(o);
+                }
             }
         }
     }
@@ -304,7 +306,7 @@ fn entry(old: Option<&Object>, new: Option<&Object>, opts: &DiffOptions) -> Opti
     if change == Change::Modified && lines.iter().all(|l| l.op == Op::Equal) {
         return None;
     }
-    let suppressed = opts.suppress_kinds.iter().any(|k| *k == subject.key.kind);
+    let suppressed = opts.suppress_kinds.contains(&subject.key.kind);
     let (lines, old_text, new_text) = if suppressed { (Vec::new(), None, None) } else { (lines, old_text, new_text) };
     Some(Entry {
         key: subject.key.clone(),
