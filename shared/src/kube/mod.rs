@@ -284,6 +284,16 @@ impl Cluster {
         list.items.into_iter().map(|o| serde_json::to_value(o).map_err(|e| KubeError::new(e.to_string()))).collect()
     }
 
+    /// A LIST of a core (`v1`) resource by its plural, as the server's JSON text: no discovery and no
+    /// conversion on the way (release storage reads thousands of Secrets this way).
+    pub fn list_core_raw(&self, plural: &str, namespace: &str, selector: &str) -> Result<String, KubeError> {
+        let path = if namespace.is_empty() { format!("/api/v1/{plural}") } else { format!("/api/v1/namespaces/{namespace}/{plural}") };
+        let req = kube::core::Request::new(path)
+            .list(&ListParams::default().labels(selector))
+            .map_err(|e| KubeError::new(e.to_string()))?;
+        self.rt.block_on(self.client.request_text(req)).map_err(api_err)
+    }
+
     /// Names, namespaces and labels only (no payloads cross the wire), by label selector.
     pub fn list_labels(
         &self,

@@ -51,6 +51,15 @@ impl From<ClusterError> for ActionError {
     }
 }
 
+/// With `KUBECTL_RELEASE_TRACE` set, a line on stderr per step of an operation, with the time since the
+/// first one (where the time goes, without a profiler).
+fn trace(step: &str) {
+    static START: std::sync::OnceLock<Option<Instant>> = std::sync::OnceLock::new();
+    if let Some(start) = START.get_or_init(|| std::env::var_os("KUBECTL_RELEASE_TRACE").map(|_| Instant::now())) {
+        eprintln!("[trace {:7.1} ms] {step}", start.elapsed().as_secs_f64() * 1000.0);
+    }
+}
+
 /// Helm's release name rule: DNS-1123 subdomain-ish, at most 53 characters.
 pub fn validate_release_name(name: &str) -> Result<(), ActionError> {
     const RE: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
@@ -718,6 +727,7 @@ pub fn install(
 ) -> Result<Release, ActionError> {
     pipeline::check_installable(&chart).map_err(err)?;
     validate_release_name(&opts.name)?;
+    trace("install: start");
     if let Some(bad) = opts.labels.keys().find(|k| super::storage::SYSTEM_LABELS.contains(&k.as_str())) {
         return Err(err(format!(
             "user supplied labels contains system reserved label name {bad:?}. System labels: {:?}",
@@ -758,6 +768,7 @@ pub fn install(
         Some(c) => cluster_capabilities(c)?,
         None => CapabilitiesInput::default(),
     };
+    trace("install: capabilities");
     let chart_record = stored_chart(&chart, user_values);
     let ropts = ReleaseOptions {
         name: opts.name.clone(),
@@ -771,6 +782,7 @@ pub fn install(
         render.lookup = None;
     }
     let rendered = pipeline::render_release(chart, user_values, &ropts, &caps, &render).map_err(err)?;
+    trace("install: rendered");
 
     let now = record::now_rfc3339();
     let mut rel = Release {
@@ -802,21 +814,25 @@ pub fn install(
         return Ok(rel);
     };
     if !opts.take_ownership {
+        let mut refs = Vec::with_capacity(objs.len());
         for o in &objs {
-            let ns = o.namespace_in(cluster, &rel.namespace)?;
-            let existing = cluster
-                .get(&o.api_version, &o.kind, &o.name, &ns)
-                .map_err(|e| err(format!("unable to continue with install: could not get information about the resource {}: {e}", o.describe(&ns))))?;
+            refs.push((o.api_version.clone(), o.kind.clone(), o.name.clone(), o.namespace_in(cluster, &rel.namespace)?));
+        }
+        for ((o, r), existing) in objs.iter().zip(&refs).zip(cluster.get_all(&refs)) {
+            let ns = &r.3;
+            let existing = existing
+                .map_err(|e| err(format!("unable to continue with install: could not get information about the resource {}: {e}", o.describe(ns))))?;
             if let Some(existing) = existing {
                 check_ownership(&existing, &rel.name, &rel.namespace).map_err(|e| {
                     err(format!(
                         "unable to continue with install: {} exists and cannot be imported into the current release: {e}",
-                        o.describe(&ns)
+                        o.describe(ns)
                     ))
                 })?;
             }
         }
     }
+    trace("install: ownership checked");
     if opts.dry_run.is_dry() {
         rel.info.description = "Dry run complete".into();
         return Ok(rel);
@@ -837,6 +853,7 @@ pub fn install(
     }
     rel.lease = Some(new_lease(opts.timeout));
     create_revision(storage, &rel)?;
+    trace("install: revision created");
     if let Some(mut last) = superseded {
         last.set_status(record::STATUS_SUPERSEDED, "superseded by new release");
         storage.update(&last)?;
@@ -848,7 +865,9 @@ pub fn install(
             run_hooks(cluster, storage, &mut rel, "pre-install", opts.timeout).map_err(|e| format!("failed pre-install: {e}"))?;
         }
         save_progress(storage, &mut rel, opts.timeout);
+        trace("install: progress saved");
         apply_objects(cluster, &mut objs, &rel, opts.force_conflicts)?;
+        trace("install: applied");
         if wait != WaitStrategy::HookOnly {
             save_progress(storage, &mut rel, opts.timeout);
             wait_ready(cluster, &objs, &rel.namespace, opts.timeout, opts.wait_for_jobs)?;
@@ -864,6 +883,7 @@ pub fn install(
             let d = if opts.description.is_empty() { "Install complete" } else { opts.description.as_str() };
             rel.set_status(record::STATUS_DEPLOYED, d);
             storage.update(&rel)?;
+            trace("install: done");
             Ok(rel)
         }
         Err(e) => {
@@ -941,6 +961,7 @@ pub fn upgrade(
     opts: &UpgradeOptions,
 ) -> Result<Release, ActionError> {
     validate_release_name(name)?;
+    trace("upgrade: start");
     if let Some(bad) = opts.labels.keys().find(|k| super::storage::SYSTEM_LABELS.contains(&k.as_str())) {
         let _ = bad;
         return Err(err(format!(
@@ -964,9 +985,11 @@ pub fn upgrade(
     } else {
         storage.deployed(name).unwrap_or_else(|_| last.clone())
     };
+    trace("upgrade: last revision read");
     let values = upgrade_values(&mut chart, &current, user_values, opts);
     let caps = cluster_capabilities(cluster)?;
     pipeline::check_installable(&chart).map_err(err)?;
+    trace("upgrade: capabilities");
     pipeline::check_dependencies(&chart).map_err(err)?;
     let chart_record = stored_chart(&chart, &values);
     let revision = last.version + 1;
@@ -982,6 +1005,7 @@ pub fn upgrade(
         render.lookup = None;
     }
     let rendered = pipeline::render_release(chart, &values, &ropts, &caps, &render).map_err(err)?;
+    trace("upgrade: rendered");
     let mut labels = super::storage::user_labels(&current.labels);
     labels.extend(opts.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
     labels.retain(|_, v| v != "null");
@@ -1012,9 +1036,11 @@ pub fn upgrade(
     let created = if opts.cleanup_on_fail { not_yet_existing(cluster, &objs, &rel.namespace)? } else { Vec::new() };
     rel.lease = Some(new_lease(opts.timeout));
     create_revision(storage, &rel)?;
+    trace("upgrade: revision created");
     if opts.max_history > 0 {
         storage.prune(name, opts.max_history)?;
     }
+    trace("upgrade: history pruned");
     let wait = if opts.rollback_on_failure && opts.wait == WaitStrategy::HookOnly { WaitStrategy::Watcher } else { opts.wait };
     let outcome = (|| -> Result<(), String> {
         if !opts.no_hooks {
@@ -1022,7 +1048,9 @@ pub fn upgrade(
         }
         save_progress(storage, &mut rel, opts.timeout);
         migrate_field_managers(cluster, &current, &objs, &rel.namespace)?;
+        trace("upgrade: progress saved");
         apply_objects(cluster, &mut objs, &rel, opts.force_conflicts)?;
+        trace("upgrade: applied");
         delete_removed(cluster, &current.manifest, &objs, &rel.namespace)?;
         if wait != WaitStrategy::HookOnly {
             save_progress(storage, &mut rel, opts.timeout);
@@ -1080,6 +1108,7 @@ fn finish_change(
     verb: &str,
 ) -> Result<Release, ActionError> {
     rel.lease = None;
+    trace("finishing");
     match outcome {
         Ok(()) => {
             if previous.info.status == record::STATUS_DEPLOYED {
@@ -1090,6 +1119,7 @@ fn finish_change(
             }
             rel.set_status(record::STATUS_DEPLOYED, description);
             storage.update(&rel)?;
+            trace("done");
             Ok(rel)
         }
         Err(e) => {
@@ -1122,7 +1152,11 @@ pub struct RollbackOptions {
 pub fn rollback(cluster: &dyn ClusterApi, storage: &Storage, name: &str, opts: &RollbackOptions) -> Result<Release, ActionError> {
     validate_release_name(name)?;
     let mut last = storage.last(name)?;
-    if let Some(note) = take_over_pending(storage, &mut last)? {
+    if opts.dry_run {
+        if record::is_pending(&last.info.status) {
+            return Err(err("another operation (install/upgrade/rollback) is in progress"));
+        }
+    } else if let Some(note) = take_over_pending(storage, &mut last)? {
         eprintln!("WARNING: {note}");
     }
     let target_rev = if opts.revision > 0 { opts.revision } else { last.version - 1 };

@@ -53,6 +53,31 @@ pub trait Driver {
     fn create(&self, key: &str, rel: &Release) -> Result<(), StorageError>;
     fn update(&self, key: &str, rel: &Release) -> Result<(), StorageError>;
     fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// The newest revision of every release, decoded (only those are). The default reads the labels,
+    /// then each newest revision; a driver with a cheaper way (one list) overrides it.
+    fn newest_each(&self) -> Result<Vec<Release>, StorageError> {
+        let mut out = Vec::new();
+        for e in newest_entries(self.entries(&[])?) {
+            match self.get(&entry_key(&e)) {
+                Ok(r) => out.push(r),
+                Err(StorageError::NotFound) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The newest entry of each release (namespace and name).
+pub fn newest_entries(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut newest: BTreeMap<(String, String), Entry> = BTreeMap::new();
+    for e in entries {
+        let k = (e.namespace.clone(), e.name.clone());
+        if newest.get(&k).is_none_or(|cur| cur.revision < e.revision) {
+            newest.insert(k, e);
+        }
+    }
+    newest.into_values().collect()
 }
 
 /// The labels Helm writes on a storage object: the release's labels, then name/owner/status/version.
@@ -138,22 +163,7 @@ impl Storage {
 
     /// The newest revision of every release (by labels), decoded.
     pub fn latest_of_each(&self) -> Result<Vec<Release>, StorageError> {
-        let mut newest: BTreeMap<(String, String), Entry> = BTreeMap::new();
-        for e in self.driver.entries(&[])? {
-            let k = (e.namespace.clone(), e.name.clone());
-            if newest.get(&k).is_none_or(|cur| cur.revision < e.revision) {
-                newest.insert(k, e);
-            }
-        }
-        let mut out = Vec::new();
-        for e in newest.into_values() {
-            match self.driver.get(&entry_key(&e)) {
-                Ok(r) => out.push(r),
-                Err(StorageError::NotFound) => {}
-                Err(err) => return Err(err),
-            }
-        }
-        Ok(out)
+        self.driver.newest_each()
     }
 
     /// Helm's `removeLeastRecent`: keep at most `max` revisions (0 = all), never the last deployed one.
