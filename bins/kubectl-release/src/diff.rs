@@ -10,7 +10,7 @@ use kubehelm::release::cluster::ClusterApi;
 use kubehelm::release::diff::{self as rdiff, DiffOptions};
 use kubehelm::release::{record, Release, Storage, StorageError};
 
-use super::{connect, load_chart, out, render_options, Failure, KubeFlags, Res};
+use super::{connect, out, render_options, ChartSource, Failure, KubeFlags, Res};
 
 #[derive(Subcommand)]
 pub(crate) enum DiffCommand {
@@ -45,6 +45,8 @@ pub(crate) struct DiffUpgradeArgs {
     skip_schema_validation: bool,
     #[command(flatten)]
     values: ValuesFlags,
+    #[command(flatten)]
+    source: ChartSource,
     #[command(flatten)]
     diff: DiffFlags,
 }
@@ -188,7 +190,7 @@ fn current(storage: &Storage, name: &str) -> Result<Release, Failure> {
 fn upgrade(k: &KubeFlags, a: &DiffUpgradeArgs) -> Res {
     let (cluster, storage) = connect(k)?;
     let user_values = kubehelm::values::merge_values(&a.values.options())?;
-    let chart = load_chart(a.chart.as_deref())?;
+    let chart = a.source.load(a.chart.as_deref())?;
     let render = render_options(None, a.skip_schema_validation, false);
     let exists = storage.history_entries(&a.release)?.iter().any(|e| e.status != "uninstalled");
     if a.install && !exists {

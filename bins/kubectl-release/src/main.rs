@@ -87,7 +87,7 @@ enum Output {
     Yaml,
 }
 
-use kubehelm::cli::ValuesFlags;
+use kubehelm::cli::{ChartPathFlags, LocationFlags, ValuesFlags};
 
 /// `--wait` and `--wait-for-jobs`, as Helm v4 spells them.
 #[derive(Args, Debug, Clone, Default)]
@@ -183,6 +183,8 @@ struct InstallArgs {
     output: Output,
     #[command(flatten)]
     values: ValuesFlags,
+    #[command(flatten)]
+    source: ChartSource,
 }
 
 #[derive(Args, Debug)]
@@ -240,6 +242,8 @@ struct UpgradeArgs {
     output: Output,
     #[command(flatten)]
     values: ValuesFlags,
+    #[command(flatten)]
+    source: ChartSource,
 }
 
 #[derive(Args, Debug)]
@@ -506,16 +510,33 @@ fn looks_like_chart(arg: &str) -> bool {
     arg == "-" || arg.contains('/') || arg.ends_with(".tgz") || Path::new(arg).exists()
 }
 
-fn load_chart(reference: Option<&str>) -> Result<kubehelm::chart::Chart, Failure> {
-    match reference {
-        None | Some("-") => {
-            if reference.is_none() && std::io::stdin().is_terminal() {
-                return Err(Failure("a chart is required: a folder, a .tgz, or `-` for a ChartArchive on stdin".into()));
+/// Where a chart argument comes from: Helm's chart-path flags (`--version`, `--repo`, credentials, TLS,
+/// `--verify`) and file locations, for folders, archives, `repo/name`, chart URLs and `oci://` references.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct ChartSource {
+    #[command(flatten)]
+    path: ChartPathFlags,
+    #[command(flatten)]
+    locations: LocationFlags,
+}
+
+impl ChartSource {
+    /// The chart `reference` names; `-` or none reads a ChartArchive document from stdin.
+    pub(crate) fn load(&self, reference: Option<&str>) -> Result<kubehelm::chart::Chart, Failure> {
+        match reference {
+            None | Some("-") => {
+                if reference.is_none() && std::io::stdin().is_terminal() {
+                    return Err(Failure(
+                        "a chart is required: a folder, a .tgz, repo/name, a URL, oci://…, or `-` for a ChartArchive on stdin".into(),
+                    ));
+                }
+                Ok(kubehelm::stream::load_chart_from_stdin()?)
             }
-            Ok(kubehelm::stream::load_chart_from_stdin()?)
+            Some(r) => {
+                let path = self.path.locate_with(r, &self.locations.settings()).map_err(|e| Failure(e.message))?;
+                Ok(kubehelm::chart::load(&path)?)
+            }
         }
-        Some(r) if r.starts_with("oci://") => Err(Failure(format!("{r}: OCI charts are not supported by kubectl release yet; pull it with `kubectl repo pull` and pipe it in"))),
-        Some(r) => Ok(kubehelm::chart::load(Path::new(r))?),
     }
 }
 
@@ -576,7 +597,7 @@ fn install(k: &KubeFlags, a: &InstallArgs) -> Res {
         return Err(Failure("INSTALLATION FAILED: cannot set --generate-name and also specify a name".into()));
     }
     let user_values = kubehelm::values::merge_values(&a.values.options())?;
-    let chart = load_chart(chart_ref)?;
+    let chart = a.source.load(chart_ref)?;
     let name = match name {
         Some(n) => n,
         None if a.generate_name => {
@@ -635,7 +656,7 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
     check_server_side(&a.server_side)?;
     let (cluster, storage) = connect(k)?;
     let user_values = kubehelm::values::merge_values(&a.values.options())?;
-    let chart = load_chart(a.chart.as_deref())?;
+    let chart = a.source.load(a.chart.as_deref())?;
     let live = if dry == DryRun::Client { None } else { Some(&cluster) };
     let render = render_options(live, a.skip_schema_validation, false);
     let exists = storage.history_entries(&a.release)?.iter().any(|e| e.status != "uninstalled");

@@ -166,3 +166,79 @@ fn server_dry_run_reads_the_cluster_and_changes_nothing() {
     ok(&kc, &["install", "o", &chart, "-n", &ns, "--dry-run"]);
     assert!(kr(&kc, &["status", "o", "-n", &ns]).code != 0, "dry runs store nothing");
 }
+
+/// A chart repository: `index.yaml` and the packaged chart served over HTTP by python3's http.server.
+struct Repo {
+    child: std::process::Child,
+    url: String,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Repo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn serve_chart(name: &str) -> Option<Repo> {
+    let dir = std::env::temp_dir().join(format!("kubehelm-e2e-repo-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let chart = kubehelm::chart::load(std::path::Path::new(&common::chart(name))).unwrap();
+    let (archive, _) = kubehelm::chart::save::save(&chart, &dir, &Default::default()).unwrap();
+    let file = archive.file_name().unwrap().to_string_lossy().into_owned();
+    let version = chart.metadata.version.clone();
+    std::fs::write(
+        dir.join("index.yaml"),
+        format!("apiVersion: v1\nentries:\n  {name}:\n  - apiVersion: v2\n    name: {name}\n    version: {version}\n    urls:\n    - {file}\ngenerated: \"2026-01-01T00:00:00Z\"\n"),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("python3")
+        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let url = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if started.elapsed() > Duration::from_secs(10) {
+            eprintln!("SKIP: python3 http.server did not start");
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Repo { child, url, dir })
+}
+
+#[test]
+fn charts_from_repositories() {
+    let Some(kc) = kubeconfig(false) else { return };
+    let Some(repo) = serve_chart("release-wait") else { return };
+    let ns = namespace("repo");
+    // --repo URL NAME, with a version constraint
+    ok(&kc, &["install", "web", "release-wait", "--repo", &repo.url, "--version", "^0.1", "-n", &ns, "--create-namespace", "--set", "replicas=0"]);
+    assert_eq!(config_data(&kc, &ns, "web-config", "message").as_deref(), Some("one"));
+    let r = kr(&kc, &["install", "nope", "release-wait", "--repo", &repo.url, "--version", "9.9.9", "-n", &ns]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("chart \"release-wait\" version \"9.9.9\" not found in") , "{}", r.stderr);
+
+    // repo/name through repositories.yaml and the cached index, as `helm repo add` leaves them
+    let home = repo.dir.join("home");
+    std::fs::create_dir_all(home.join("cache")).unwrap();
+    let config = home.join("repositories.yaml");
+    std::fs::write(&config, format!("apiVersion: \"\"\ngenerated: \"0001-01-01T00:00:00Z\"\nrepositories:\n- name: local\n  url: {}\n", repo.url)).unwrap();
+    std::fs::copy(repo.dir.join("index.yaml"), home.join("cache/local-index.yaml")).unwrap();
+    let cache = home.join("cache");
+    let env = [("HELM_REPOSITORY_CONFIG", config.to_str().unwrap()), ("HELM_REPOSITORY_CACHE", cache.to_str().unwrap())];
+    let r = run(&ours(), &kc, &["upgrade", "web", "local/release-wait", "-n", &ns, "--set", "replicas=0,message=two"], &env, None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(config_data(&kc, &ns, "web-config", "message").as_deref(), Some("two"));
+    let r = run(&ours(), &kc, &["install", "other", "missing/release-wait", "-n", &ns], &env, None);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("repo missing not found"), "{}", r.stderr);
+}
