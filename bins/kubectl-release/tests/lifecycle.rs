@@ -242,3 +242,56 @@ fn charts_from_repositories() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("repo missing not found"), "{}", r.stderr);
 }
+
+#[test]
+fn a_client_side_applied_release_moves_to_server_side_apply() {
+    let Some(kc) = kubeconfig(false) else { return };
+    let ns = namespace("csa");
+    let chart = chart("release-wait");
+    ok(&kc, &["install", "m", &chart, "-n", &ns, "--create-namespace", "--set", "replicas=0,extra=x"]);
+    // make it what Helm 3 leaves: the ConfigMap created client-side by field manager `helm`, the release
+    // recorded without an apply method
+    let c = client(&kc, &ns);
+    let mut cm = get(&c, "v1", "ConfigMap", "m-config", &ns).unwrap();
+    c.delete("v1", "ConfigMap", "m-config", &ns).unwrap();
+    let meta = cm["metadata"].as_object_mut().unwrap();
+    meta.retain(|k, _| ["name", "namespace", "labels", "annotations"].contains(&k.as_str()));
+    let pki = kc.parent().unwrap().join("pki");
+    let server = String::from_utf8_lossy(&std::fs::read(&kc).unwrap())
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server: ").map(str::to_string))
+        .unwrap();
+    let posted = Command::new("curl")
+        .args(["-sf", "--cacert"])
+        .arg(pki.join("ca.crt"))
+        .arg("--cert")
+        .arg(pki.join("admin.crt"))
+        .arg("--key")
+        .arg(pki.join("admin.key"))
+        .args(["-H", "Content-Type: application/json", "-X", "POST", "--data-binary", &cm.to_string()])
+        .arg(format!("{server}/api/v1/namespaces/{ns}/configmaps?fieldManager=helm"))
+        .output()
+        .unwrap();
+    assert!(posted.status.success(), "{}", String::from_utf8_lossy(&posted.stderr));
+    let cluster = std::sync::Arc::new(client(&kc, &ns));
+    let driver = kubehelm::release::kubedriver::KubeDriver::new(cluster, &ns, kubehelm::release::kubedriver::Kind::Secret);
+    let storage = kubehelm::release::Storage::new(Box::new(driver));
+    let mut rel = storage.get("m", 1).unwrap();
+    rel.apply_method = String::new();
+    storage.update(&rel).unwrap();
+
+    // the upgrade drops `extra`: only after the field managers are moved does server-side apply remove it
+    ok(&kc, &["upgrade", "m", &chart, "-n", &ns, "--set", "replicas=0"]);
+    let live = get(&c, "v1", "ConfigMap", "m-config", &ns).unwrap();
+    assert!(live["data"].get("extra").is_none(), "the dropped key is gone: {}", live["data"]);
+    let managers: Vec<(String, String)> = live["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["manager"].as_str().unwrap_or("").to_string(), m["operation"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert!(managers.contains(&("helm".into(), "Apply".into())), "{managers:?}");
+    assert!(!managers.contains(&("helm".into(), "Update".into())), "{managers:?}");
+    let stored: Value = serde_json::from_str(&ok(&kc, &["status", "m", "-n", &ns, "-o", "json"])).unwrap();
+    assert_eq!(stored["apply_method"], "ssa");
+}
