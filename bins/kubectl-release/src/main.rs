@@ -368,6 +368,9 @@ struct StatusArgs {
     release: String,
     #[arg(long, default_value_t = 0)]
     revision: i64,
+    /// Helm 3's flag: the RESOURCES section is always shown now, as in Helm v4.
+    #[arg(long, hide = true)]
+    show_resources: bool,
     #[arg(short = 'o', long, value_enum, default_value_t)]
     output: Output,
 }
@@ -854,9 +857,29 @@ fn list(k: &KubeFlags, a: &ListArgs) -> Res {
 }
 
 fn status(k: &KubeFlags, a: &StatusArgs) -> Res {
-    let (_, storage) = connect(k)?;
+    let (cluster, storage) = connect(k)?;
     let rel = actions::get(&storage, &a.release, a.revision).map_err(|e| Failure(e.message))?;
-    print_release(&rel, a.output, false)
+    if a.output != Output::Table {
+        return print_release(&rel, a.output, false);
+    }
+    // Helm v4 shows the release's objects (and their workloads' pods) as kubectl tables
+    let mut groups: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    let mut selectors = Vec::new();
+    for r in actions::resource_refs(&*cluster, &rel).map_err(|e| Failure(e.message))? {
+        let version = r.api_version.rsplit('/').next().unwrap_or("");
+        if let Some(table) = cluster.get_table(&r.api_version, &r.kind, &r.name, &r.namespace, "")? {
+            groups.entry(format!("{version}/{}", r.kind)).or_default().push(table);
+        }
+        if let Some(sel) = r.pod_selector.filter(|s| !selectors.contains(&(r.namespace.clone(), s.clone()))) {
+            selectors.push((r.namespace.clone(), sel.clone()));
+            // the key shows even when no pod matches, as in Helm
+            let pods = groups.entry("v1/Pod(related)".into()).or_default();
+            pods.extend(cluster.get_table("v1", "Pod", "", &r.namespace, &sel)?);
+        }
+    }
+    let groups: Vec<(String, Vec<serde_json::Value>)> = groups.into_iter().collect();
+    let resources = print::resources_text(&groups);
+    out(&print::status_text_with_resources(&rel, StatusView::default(), None, &resources))
 }
 
 fn history(k: &KubeFlags, a: &HistoryArgs) -> Res {

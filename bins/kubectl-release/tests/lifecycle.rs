@@ -32,6 +32,26 @@ fn wait_and_rollback_on_failure() {
     let dep = get(&c, "apps/v1", "Deployment", "w-web", &ns).expect("deployment");
     assert_eq!(dep["status"]["readyReplicas"], 1, "--wait returned before the Deployment was ready: {}", dep["status"]);
     assert_eq!(config_data(&kc, &ns, "w-config", "lookup-live").as_deref(), Some("true"), "lookup reaches the cluster");
+    // status shows the objects and the Deployment's pods as kubectl tables, as Helm v4 does
+    let status = ok(&kc, &["status", "w", "-n", &ns]);
+    assert!(status.contains("RESOURCES:\n==> v1/ConfigMap\nNAME       DATA   AGE\nw-config   2      "), "{status}");
+    assert!(status.contains("\n==> v1/Pod(related)\nNAME                     READY   STATUS    RESTARTS   AGE\nw-web-"), "{status}");
+    if let Some(helm) = reference_helm() {
+        // Helm's order of the kinds is Go's map order, and an age may tick between the two calls; the
+        // lines must be the same otherwise
+        let theirs = helm_ok(&helm, &kc, &["status", "w", "-n", &ns], &[]);
+        let status = ok(&kc, &["status", "w", "-n", &ns]);
+        let no_age = |l: &str| -> String {
+            match l.rsplit_once(' ') {
+                Some((head, age)) if age.ends_with('s') && age[..age.len() - 1].chars().all(|c| c.is_ascii_digit()) => head.to_string(),
+                _ => l.to_string(),
+            }
+        };
+        let (mut a, mut b): (Vec<String>, Vec<String>) = (theirs.lines().map(no_age).collect(), status.lines().map(no_age).collect());
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "helm:\n{theirs}\nours:\n{status}");
+    }
 
     // the new pods fit no node: the wait times out, and the release goes back to revision 1
     let r = kr(&kc, &["upgrade", "w", &chart, "-n", &ns, "--set", "schedulable=false,message=two", "--rollback-on-failure", "--timeout", "6s"]);

@@ -284,6 +284,35 @@ impl Cluster {
         list.items.into_iter().map(|o| serde_json::to_value(o).map_err(|e| KubeError::new(e.to_string()))).collect()
     }
 
+    /// The server-side Table (kubectl's columns) of one object (`name`), or of the objects a label
+    /// selector picks (`name` empty); `None` when the object does not exist.
+    pub fn get_table(&self, api_version: &str, kind: &str, name: &str, namespace: &str, selector: &str) -> Result<Option<Value>, KubeError> {
+        let (ar, namespaced) = self.resolve(api_version, kind)?;
+        let base = if ar.group.is_empty() { format!("/api/{}", ar.version) } else { format!("/apis/{}/{}", ar.group, ar.version) };
+        let path = if namespaced { format!("{base}/namespaces/{namespace}/{}", ar.plural) } else { format!("{base}/{}", ar.plural) };
+        let req = if name.is_empty() {
+            kube::core::Request::new(path).list(&ListParams::default().labels(selector))
+        } else {
+            kube::core::Request::new(path).get(name, &kube::api::GetParams::default())
+        };
+        let mut req = req.map_err(|e| KubeError::new(e.to_string()))?;
+        req.headers_mut().insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json;as=Table;v=v1;g=meta.k8s.io,application/json"),
+        );
+        match self.rt.block_on(self.client.request_text(req)) {
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| KubeError::new(e.to_string())),
+            Err(e) => {
+                let e = api_err(e);
+                if e.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
     /// A LIST of a core (`v1`) resource by its plural, as the server's JSON text: no discovery and no
     /// conversion on the way (release storage reads thousands of Secrets this way).
     pub fn list_core_raw(&self, plural: &str, namespace: &str, selector: &str) -> Result<String, KubeError> {

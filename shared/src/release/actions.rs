@@ -1377,6 +1377,37 @@ pub fn uninstall(cluster: &dyn ClusterApi, storage: &Storage, name: &str, opts: 
     Ok(UninstallReport { release: rel, kept })
 }
 
+/// An object of a release as `status` shows it.
+#[derive(Debug, Clone)]
+pub struct ResourceRef {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    /// The label selector of its pods (workloads only, as Helm finds "related" pods), e.g. `app=web`.
+    pub pod_selector: Option<String>,
+}
+
+/// The objects of a release's manifest (`status` RESOURCES).
+pub fn resource_refs(cluster: &dyn ClusterApi, rel: &Release) -> Result<Vec<ResourceRef>, ActionError> {
+    let mut out = Vec::new();
+    for o in objects_of(&rel.manifest)? {
+        let namespace = o.namespace_in(cluster, &rel.namespace)?;
+        let labels = match o.kind.as_str() {
+            "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => o.value.pointer("/spec/selector/matchLabels"),
+            "ReplicationController" => o.value.pointer("/spec/selector"),
+            _ => None,
+        };
+        // labels.Set.AsSelector().String(): keys sorted, k=v joined by commas
+        let pod_selector = labels.and_then(Value::as_object).map(|m| {
+            let sorted: BTreeMap<&String, &Value> = m.iter().collect();
+            sorted.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join(",")
+        });
+        out.push(ResourceRef { api_version: o.api_version, kind: o.kind, name: o.name, namespace, pod_selector });
+    }
+    Ok(out)
+}
+
 /// `helm status` / `helm get`: one revision (0 = the newest).
 pub fn get(storage: &Storage, name: &str, revision: i64) -> Result<Release, ActionError> {
     validate_release_name(name)?;

@@ -235,6 +235,11 @@ pub struct StatusView {
 
 /// Helm's status text (`install`, `upgrade`, `status`, `get all`).
 pub fn status_text(rel: &Release, view: StatusView, computed: Option<&Map<String, Value>>) -> String {
+    status_text_with_resources(rel, view, computed, "")
+}
+
+/// [`status_text`] with a RESOURCES section (`status --show-resources`; see [`resources_text`]).
+pub fn status_text_with_resources(rel: &Release, view: StatusView, computed: Option<&Map<String, Value>>, resources: &str) -> String {
     let mut out = String::new();
     out.push_str(&format!("NAME: {}\n", rel.name));
     if !rel.info.last_deployed.is_empty() {
@@ -249,6 +254,9 @@ pub fn status_text(rel: &Release, view: StatusView, computed: Option<&Map<String
         out.push_str(&format!("APP_VERSION: {}\n", rel.chart_field("appVersion")));
     }
     out.push_str(&format!("DESCRIPTION: {}\n", rel.info.description));
+    if !resources.is_empty() {
+        out.push_str(&format!("RESOURCES:\n{resources}\n"));
+    }
     let tests: Vec<_> = rel.hooks.iter().filter(|h| h.events.iter().any(|e| e == "test")).collect();
     if tests.is_empty() {
         out.push_str("TEST SUITE: None\n");
@@ -393,9 +401,74 @@ mod tests {
     }
 
     #[test]
+    fn kubectl_tables_as_helm_prints_them() {
+        let table = serde_json::json!({"columnDefinitions": [
+            {"name": "Name", "type": "string", "format": "name", "priority": 0},
+            {"name": "Data", "type": "integer", "priority": 0},
+            {"name": "Extra", "type": "string", "priority": 1},
+            {"name": "Age", "type": "string", "priority": 0}],
+            "rows": [{"cells": ["web-config", 2, "x", "30s"]}, {"cells": ["web-config-2", 1, "y", "31s"]}]});
+        let text = resources_text(&[("v1/ConfigMap".into(), vec![table])]);
+        assert_eq!(text, "==> v1/ConfigMap\nNAME         DATA   AGE\nweb-config   2      30s\nweb-config-2   1     31s\n\n");
+    }
+
+    #[test]
     fn ansic_dates() {
         assert_eq!(ansic("2026-11-24T21:48:23.462931319Z"), "Tue Nov 24 21:48:23 2026");
         assert_eq!(ansic("1970-01-01T00:00:00Z"), "Thu Jan  1 00:00:00 1970");
         assert_eq!(rfc3339_seconds("2026-11-24T21:48:23.46Z"), "2026-11-24T21:48:23Z");
     }
 }
+
+/// The RESOURCES section as Helm v4 prints it: per `VERSION/Kind` (sorted here; Go's map order is
+/// random), `==> KEY` and each object through kubectl's table printer: the server-side Table's
+/// priority-0 columns (the server already writes ages), the header with the first object, and every
+/// object's row laid out on its own (kubectl's tabwriter: padding 3, cells at least 6 wide), then a
+/// blank line.
+pub fn resources_text(groups: &[(String, Vec<Value>)]) -> String {
+    let mut out = String::new();
+    for (key, tables) in groups {
+        out.push_str(&format!("==> {key}\n"));
+        let mut header_done = false;
+        for t in tables {
+            let columns: Vec<(usize, &Value)> = t["columnDefinitions"]
+                .as_array()
+                .map(|c| c.iter().enumerate().filter(|(_, d)| d["priority"].as_i64().unwrap_or(0) == 0).collect())
+                .unwrap_or_default();
+            let cell = |v: &Value| match v {
+                Value::String(s) => s.clone(),
+                Value::Null => "<none>".into(),
+                v => v.to_string(),
+            };
+            let header: Vec<String> = columns.iter().map(|(_, d)| d["name"].as_str().unwrap_or("").to_uppercase()).collect();
+            for row in t["rows"].as_array().into_iter().flatten() {
+                let cells: Vec<String> = columns.iter().map(|(i, _)| cell(&row["cells"][*i])).collect();
+                let block = if header_done { vec![cells] } else { vec![header.clone(), cells] };
+                header_done = true;
+                out.push_str(&tabwriter(&block));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Go's tabwriter as kubectl sets it up (minwidth 6, padding 3, the last cell unpadded).
+fn tabwriter(rows: &[Vec<String>]) -> String {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for r in rows {
+        for (c, cell) in r.iter().enumerate() {
+            if c + 1 == r.len() {
+                out.push_str(cell);
+            } else {
+                let w = (widths[c] + 3).max(6);
+                out.push_str(&format!("{cell:<w$}"));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
