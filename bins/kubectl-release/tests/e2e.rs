@@ -218,6 +218,20 @@ fn interop_with_reference_helm() {
     assert_eq!(ok(&kc, &["get", "values", "ours", "-n", &ns]), "USER-SUPPLIED VALUES:\ngreeting: upgraded-by-helm\n");
     let args = ["history", "ours", "-n", &ns];
     assert_eq!(ok(&kc, &args), helm_ok(&helm, &kc, &args, &[]));
+    // we roll back Helm's release, Helm rolls back ours; both read the result
+    ok(&kc, &["rollback", "theirs", "1", "-n", &ns]);
+    let hv = helm_ok(&helm, &kc, &["get", "values", "theirs", "-n", &ns], &[]);
+    assert_eq!(hv, "USER-SUPPLIED VALUES:\ngreeting: from-helm\n");
+    helm_ok(&helm, &kc, &["rollback", "ours", "1", "-n", &ns], &[]);
+    assert_eq!(ok(&kc, &["get", "values", "ours", "-n", &ns]), "USER-SUPPLIED VALUES:\ngreeting: from-us\n");
+    for rel in ["ours", "theirs"] {
+        let args = ["history", rel, "-n", &ns];
+        assert_eq!(ok(&kc, &args), helm_ok(&helm, &kc, &args, &[]), "history of {rel}");
+        let args = ["get", "manifest", rel, "-n", &ns];
+        assert_eq!(ok(&kc, &args), helm_ok(&helm, &kc, &args, &[]), "manifest of {rel}");
+    }
+    let c = client(&kc, &ns);
+    assert_eq!(get(&c, "v1", "ConfigMap", "theirs-config", &ns).unwrap()["data"]["greeting"], "from-helm");
     // a chart with dependencies (imports, globals, null overrides): Helm computes the same values from
     // what we stored, and both record the server's rejection (if any) the same way
     let ours_u = kr(&kc, &["install", "uo", &chart("umbrella"), "-n", &ns]);
@@ -237,4 +251,10 @@ fn interop_with_reference_helm() {
     helm_ok(&helm, &kc, &["uninstall", "ours", "uo", "-n", &ns], &[]);
     ok(&kc, &["uninstall", "theirs", "uh", "-n", &ns]);
     assert_eq!(helm_ok(&helm, &kc, &["list", "-n", &ns, "-q"], &[]), "");
+    // nothing is left behind: no release storage, no object the releases owned
+    assert!(c.list("v1", "Secret", &ns, "owner=helm").unwrap().is_empty(), "release storage left");
+    for (api, kind) in [("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "Deployment")] {
+        let left = c.list(api, kind, &ns, "app.kubernetes.io/managed-by=Helm").unwrap();
+        assert!(left.is_empty(), "{kind} left behind: {left:?}");
+    }
 }
