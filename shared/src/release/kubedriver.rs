@@ -133,7 +133,8 @@ impl Driver for KubeDriver {
     }
 
     /// One list of every storage object with its payload, read straight from the server's JSON; only
-    /// the newest revision of each release is decoded (on two threads when there are many).
+    /// the newest revision of each release is decoded, and only what `list` shows of it
+    /// (`record::decode_summary`), on two threads when there are many.
     fn newest_each(&self) -> Result<Vec<Release>, StorageError> {
         #[derive(serde::Deserialize)]
         struct List {
@@ -186,7 +187,7 @@ impl Driver for KubeDriver {
                 }
                 Kind::ConfigMap => data.to_string(),
             };
-            let mut rel = record::decode(&payload)
+            let mut rel = record::decode_summary(&payload)
                 .map_err(|e| StorageError::Other(format!("list: failed to decode data {:?}: {e}", item.metadata.name)))?;
             rel.labels = storage::user_labels(&item.metadata.labels);
             Ok(rel)

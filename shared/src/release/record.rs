@@ -333,17 +333,83 @@ pub fn encode(rel: &Release) -> Result<String, CodecError> {
 
 /// Helm's `decodeRelease`: base64, then gunzip when the gzip magic is there, then JSON.
 pub fn decode(data: &str) -> Result<Release, CodecError> {
+    serde_json::from_slice(&payload_json(data)?).map_err(|e| CodecError::Json(e.to_string()))
+}
+
+/// The JSON inside a storage payload: base64, then gzip (legacy payloads are plain JSON).
+fn payload_json(data: &str) -> Result<Vec<u8>, CodecError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
         .map_err(|e| CodecError::Base64(e.to_string()))?;
-    let json = if bytes.len() > 3 && bytes[..3] == [0x1f, 0x8b, 0x08] {
-        let mut out = Vec::new();
+    if bytes.len() > 3 && bytes[..3] == [0x1f, 0x8b, 0x08] {
+        let mut out = Vec::with_capacity(bytes.len() * 4);
         flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut out).map_err(|e| CodecError::Gzip(e.to_string()))?;
-        out
+        Ok(out)
     } else {
-        bytes
+        Ok(bytes)
+    }
+}
+
+/// What `list` shows of a release, decoded without the rest (templates, manifest, values, hooks): name,
+/// namespace, revision, info, apply method and the chart's metadata. The other fields stay empty.
+pub fn decode_summary(data: &str) -> Result<Release, CodecError> {
+    #[derive(Deserialize)]
+    struct Summary<'a> {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        info: Option<InfoSummary>,
+        #[serde(default, borrow)]
+        chart: Option<ChartSummary<'a>>,
+        #[serde(default)]
+        version: i64,
+        #[serde(default)]
+        namespace: String,
+        #[serde(default)]
+        apply_method: String,
+    }
+    #[derive(Deserialize)]
+    struct InfoSummary {
+        #[serde(default, deserialize_with = "empty_time")]
+        first_deployed: String,
+        #[serde(default, deserialize_with = "empty_time")]
+        last_deployed: String,
+        #[serde(default, deserialize_with = "empty_time")]
+        deleted: String,
+        #[serde(default)]
+        description: String,
+        #[serde(default)]
+        status: String,
+    }
+    #[derive(Deserialize)]
+    struct ChartSummary<'a> {
+        #[serde(default, borrow)]
+        metadata: Option<&'a serde_json::value::RawValue>,
+    }
+    let json = payload_json(data)?;
+    let s: Summary = serde_json::from_slice(&json).map_err(|e| CodecError::Json(e.to_string()))?;
+    let info = s.info.map(|i| Info {
+        first_deployed: i.first_deployed,
+        last_deployed: i.last_deployed,
+        deleted: i.deleted,
+        description: i.description,
+        status: i.status,
+        ..Default::default()
+    });
+    let chart = match s.chart {
+        Some(ChartSummary { metadata: Some(m) }) => ChartJson(format!("{{\"metadata\":{}}}", m.get())),
+        Some(_) => ChartJson("{}".into()),
+        None => ChartJson::default(),
     };
-    serde_json::from_slice(&json).map_err(|e| CodecError::Json(e.to_string()))
+    Ok(Release {
+        name: s.name,
+        info: info.unwrap_or_default(),
+        chart,
+        version: s.version,
+        namespace: s.namespace,
+        apply_method: s.apply_method,
+        ..Default::default()
+    })
 }
 
 /// Now as Go's `time.Now()` marshals in UTC: RFC 3339 with nanoseconds, trailing zeros trimmed.
@@ -429,6 +495,18 @@ mod tests {
         assert_eq!(rel.apply_method, "ssa");
         assert_eq!(rel.chart_label(), "parent-1.0.0");
         assert_eq!(to_go_json(&rel), EXAMPLE.trim_end());
+    }
+
+    #[test]
+    fn a_summary_has_what_list_shows() {
+        let rel: Release = serde_json::from_str(EXAMPLE).unwrap();
+        let sum = decode_summary(&encode(&rel).unwrap()).unwrap();
+        assert_eq!((sum.name.as_str(), sum.version, sum.namespace.as_str()), (rel.name.as_str(), rel.version, rel.namespace.as_str()));
+        assert_eq!(sum.info.last_deployed, rel.info.last_deployed);
+        assert_eq!(sum.info.status, rel.info.status);
+        assert_eq!(sum.chart_label(), rel.chart_label());
+        assert_eq!(sum.chart_field("appVersion"), rel.chart_field("appVersion"));
+        assert!(sum.manifest.is_empty() && sum.hooks.is_empty());
     }
 
     #[test]

@@ -53,8 +53,9 @@ pub trait Driver {
     fn create(&self, key: &str, rel: &Release) -> Result<(), StorageError>;
     fn update(&self, key: &str, rel: &Release) -> Result<(), StorageError>;
     fn delete(&self, key: &str) -> Result<(), StorageError>;
-    /// The newest revision of every release, decoded (only those are). The default reads the labels,
-    /// then each newest revision; a driver with a cheaper way (one list) overrides it.
+    /// The newest revision of every release, decoded (only those are), for `list`: a driver may fill
+    /// in only what `list` shows (`record::decode_summary`). The default reads the labels, then each
+    /// newest revision; a driver with a cheaper way (one list) overrides it.
     fn newest_each(&self) -> Result<Vec<Release>, StorageError> {
         let mut out = Vec::new();
         for e in newest_entries(self.entries(&[])?) {
