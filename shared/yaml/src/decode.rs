@@ -205,23 +205,9 @@ pub struct GoMap {
     index: HashMap<KeyRepr, usize>,
 }
 
-impl PartialEq for KeyRepr {
-    fn eq(&self, o: &KeyRepr) -> bool {
-        match (self, o) {
-            (KeyRepr::Null, KeyRepr::Null) => true,
-            (KeyRepr::Bool(a), KeyRepr::Bool(b)) => a == b,
-            (KeyRepr::Int(a), KeyRepr::Int(b)) => a == b,
-            (KeyRepr::Uint(a), KeyRepr::Uint(b)) => a == b,
-            (KeyRepr::Float(a), KeyRepr::Float(b)) => a == b,
-            (KeyRepr::Str(a), KeyRepr::Str(b)) => a == b,
-            (KeyRepr::Unique(a), KeyRepr::Unique(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-impl Eq for KeyRepr {}
 
-#[derive(Debug, Clone, Hash)]
+/// A map key as Go compares it (floats by bits, with the two zeros made one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum KeyRepr {
     Null,
     Bool(bool),
