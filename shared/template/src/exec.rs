@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::builtins::{self, Builtin, Param};
 use crate::error::{Error, ErrorKind};
@@ -73,11 +74,16 @@ impl Templates {
     /// Go's `t.New(name).Parse(text)`: parse `text` as template `name`; templates it defines join the set.
     /// A later non-empty definition replaces an earlier one; an empty one does not replace a non-empty one.
     pub fn add(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        self.add_shared(name, Arc::from(text))
+    }
+
+    /// `add` for a text the caller already holds shared: the parsed trees keep `text` itself, not a copy.
+    pub fn add_shared(&mut self, name: &str, text: Arc<str>) -> Result<(), Error> {
         let funcs = self.funcs.clone();
         let has = |f: &str| funcs.contains_key(f) || builtins::lookup(f).is_some();
         let trees = parse::parse(name, text, &has)?;
         for (n, tree) in trees {
-            if self.tmpl.contains_key(&n) && is_empty_list(&tree.root) {
+            if self.tmpl.contains_key(&n) && tree.is_empty() {
                 continue;
             }
             self.tmpl.insert(n, Rc::new(tree));
@@ -276,7 +282,7 @@ impl<'a> State<'a> {
                     line,
                     col: Some(col),
                     executing: Some(tree.name.clone()),
-                    context: Some(self.node.context()),
+                    context: Some(self.node.context(&tree.text)),
                     message,
                     call_error: None,
                     cause: None,
@@ -331,8 +337,8 @@ impl<'a> State<'a> {
     fn walk(&mut self, dot: &Slot, node: &'a Node) -> Flow<()> {
         self.at(NodeRef::Node(node));
         match node {
-            Node::Text { text, .. } => {
-                self.out.push_str(text);
+            Node::Text { pos, end } => {
+                self.out.push_str(&self.tmpl.text[*pos..*end]);
                 Ok(())
             }
             Node::Action { pipe, .. } => {
@@ -1050,11 +1056,11 @@ impl Runtime for State<'_> {
     fn execute_text(&mut self, name: &str, text: &str, data: Value) -> Result<String, String> {
         let set = self.env.set;
         let has = |f: &str| set.funcs.contains_key(f) || builtins::lookup(f).is_some();
-        let trees = parse::parse(name, text, &has).map_err(|e| self.fail(e))?;
+        let trees = parse::parse(name, Arc::from(text), &has).map_err(|e| self.fail(e))?;
         let mut overlay = Overlay { parent: self.env, local: HashMap::with_capacity(trees.len()) };
         let mut top: Option<Tree> = None;
         for (n, tree) in trees {
-            let keep_old = is_empty_list(&tree.root) && self.env.lookup(&n).is_some();
+            let keep_old = tree.is_empty() && self.env.lookup(&n).is_some();
             if n == name {
                 // The parsed text itself always runs (Go executes the template `Parse` returned), even
                 // where an empty text leaves an earlier definition of the name in the set.

@@ -2,6 +2,7 @@
 //! itself back as template text (`String()`), which is what exec errors quote as `at <…>`.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::quote::go_quote;
 
@@ -13,8 +14,9 @@ pub struct Tree {
     /// The name of the text the tree was parsed from: locations in errors use it.
     pub parse_name: Rc<str>,
     pub root: ListNode,
-    /// The full text the tree was parsed from (positions index into it).
-    pub text: Rc<str>,
+    /// The full text the tree was parsed from (positions index into it, text nodes are slices of it).
+    /// Shared, not copied: every tree of one text and the caller that handed the text over hold it once.
+    pub text: Arc<str>,
 }
 
 impl Tree {
@@ -29,6 +31,11 @@ impl Tree {
         };
         (line, col)
     }
+
+    /// Whether the tree counts as empty for Go's redefinition rules (only spaces and comments).
+    pub(crate) fn is_empty(&self) -> bool {
+        is_empty_list(&self.root, &self.text)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -37,15 +44,17 @@ pub struct ListNode {
     pub nodes: Vec<Node>,
 }
 
-/// A node that can appear in a list.
+/// A node that can appear in a list. The large variants are boxed: text nodes, the most frequent, then
+/// take 32 bytes instead of the size of a branch.
 #[derive(Debug)]
 pub enum Node {
-    Text { pos: usize, text: Box<str> },
-    Action { pos: usize, line: usize, pipe: PipeNode },
-    If(BranchNode),
-    Range(BranchNode),
-    With(BranchNode),
-    Template(TemplateNode),
+    /// Plain text: the bytes `pos..end` of the tree's text.
+    Text { pos: usize, end: usize },
+    Action { pos: usize, line: usize, pipe: Box<PipeNode> },
+    If(Box<BranchNode>),
+    Range(Box<BranchNode>),
+    With(Box<BranchNode>),
+    Template(Box<TemplateNode>),
     Break { pos: usize, line: usize },
     Continue { pos: usize, line: usize },
 }
@@ -102,7 +111,7 @@ pub struct NumberNode {
     pub text: Box<str>,
 }
 
-/// An operand: an element of a command.
+/// An operand: an element of a command (numbers, the largest and rarest, are boxed).
 #[derive(Debug)]
 pub enum Arg {
     Field { pos: usize, ident: Vec<Box<str>> },
@@ -112,7 +121,7 @@ pub enum Arg {
     Dot { pos: usize },
     Nil { pos: usize },
     Bool { pos: usize, val: bool },
-    Number(NumberNode),
+    Number(Box<NumberNode>),
     String { pos: usize, quoted: Box<str>, text: Rc<str> },
     Pipe(Box<PipeNode>),
 }
@@ -225,26 +234,27 @@ impl PipeNode {
 }
 
 impl ListNode {
-    pub(crate) fn write_to(&self, sb: &mut String) {
+    /// `src`: the text the list was parsed from (text nodes print from it).
+    pub(crate) fn write_to(&self, src: &str, sb: &mut String) {
         stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
             for n in &self.nodes {
-                n.write_to(sb);
+                n.write_to(src, sb);
             }
         })
     }
 }
 
 impl BranchNode {
-    fn write_to(&self, sb: &mut String, name: &str) {
+    fn write_to(&self, src: &str, sb: &mut String, name: &str) {
         sb.push_str("{{");
         sb.push_str(name);
         sb.push(' ');
         self.pipe.write_to(sb);
         sb.push_str("}}");
-        self.list.write_to(sb);
+        self.list.write_to(src, sb);
         if let Some(e) = &self.else_list {
             sb.push_str("{{else}}");
-            e.write_to(sb);
+            e.write_to(src, sb);
         }
         sb.push_str("{{end}}");
     }
@@ -261,17 +271,18 @@ impl Node {
         }
     }
 
-    pub(crate) fn write_to(&self, sb: &mut String) {
+    /// `src`: the text the node was parsed from (text nodes print from it).
+    pub(crate) fn write_to(&self, src: &str, sb: &mut String) {
         match self {
-            Node::Text { text, .. } => sb.push_str(text),
+            Node::Text { pos, end } => sb.push_str(&src[*pos..*end]),
             Node::Action { pipe, .. } => {
                 sb.push_str("{{");
                 pipe.write_to(sb);
                 sb.push_str("}}");
             }
-            Node::If(b) => b.write_to(sb, "if"),
-            Node::Range(b) => b.write_to(sb, "range"),
-            Node::With(b) => b.write_to(sb, "with"),
+            Node::If(b) => b.write_to(src, sb, "if"),
+            Node::Range(b) => b.write_to(src, sb, "range"),
+            Node::With(b) => b.write_to(src, sb, "with"),
             Node::Template(t) => {
                 sb.push_str("{{template ");
                 sb.push_str(&go_quote(&t.name));
@@ -286,9 +297,9 @@ impl Node {
         }
     }
 
-    pub fn to_template_string(&self) -> String {
+    pub fn to_template_string(&self, src: &str) -> String {
         let mut s = String::new();
-        self.write_to(&mut s);
+        self.write_to(src, &mut s);
         s
     }
 }
@@ -316,10 +327,11 @@ impl Drop for PipeNode {
     }
 }
 
-/// Whether a parsed body counts as empty for Go's redefinition rules (only spaces and comments).
-pub(crate) fn is_empty_list(l: &ListNode) -> bool {
+/// Whether a parsed body counts as empty for Go's redefinition rules (only spaces and comments); `src`
+/// is the text it was parsed from.
+pub(crate) fn is_empty_list(l: &ListNode, src: &str) -> bool {
     l.nodes.iter().all(|n| match n {
-        Node::Text { text, .. } => text.trim().is_empty(),
+        Node::Text { pos, end } => src[*pos..*end].trim().is_empty(),
         _ => false,
     })
 }
@@ -347,11 +359,12 @@ impl NodeRef<'_> {
         })
     }
 
-    pub fn context(&self) -> String {
+    /// The node printed back as template text; `src` is the text it was parsed from.
+    pub fn context(&self, src: &str) -> String {
         let mut s = String::new();
         match self {
             NodeRef::None => {}
-            NodeRef::Node(n) => n.write_to(&mut s),
+            NodeRef::Node(n) => n.write_to(src, &mut s),
             NodeRef::Pipe(p) => p.write_to(&mut s),
             NodeRef::Command(c) => c.write_to(&mut s),
             NodeRef::Arg(a) => a.write_to(&mut s),
@@ -364,6 +377,6 @@ impl NodeRef<'_> {
 /// Debug rendering of a whole tree back to template text (Go's `Tree.Root.String()`).
 pub fn tree_string(t: &Tree) -> String {
     let mut s = String::new();
-    t.root.write_to(&mut s);
+    t.root.write_to(&t.text, &mut s);
     s
 }

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::lex::{Item, ItemType, Lexer};
@@ -22,9 +23,9 @@ enum Parsed {
 }
 
 impl Parsed {
-    fn describe(&self) -> String {
+    fn describe(&self, src: &str) -> String {
         match self {
-            Parsed::Node(n) => n.to_template_string(),
+            Parsed::Node(n) => n.to_template_string(src),
             Parsed::End => "{{end}}".into(),
             Parsed::Else { .. } => "{{else}}".into(),
         }
@@ -44,7 +45,7 @@ struct Parser<'a, 'f> {
     lex: Lexer<'a>,
     token: [Item<'a>; 3],
     peek_count: usize,
-    text: Rc<str>,
+    text: Arc<str>,
     parse_name: Rc<str>,
     has_func: &'f dyn Fn(&str) -> bool,
     tree_set: HashMap<String, Tree>,
@@ -58,15 +59,17 @@ fn eof_item<'a>() -> Item<'a> {
 }
 
 /// Parse `text` as the template `name`; returns every tree it defines (the top level under `name`).
-pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> Result<HashMap<String, Tree>, Error> {
-    let mut lex = Lexer::new(text);
+/// The trees share `text`: their text nodes are ranges of it.
+pub(crate) fn parse(name: &str, text: Arc<str>, has_func: &dyn Fn(&str) -> bool) -> Result<HashMap<String, Tree>, Error> {
+    let src = text.clone();
+    let mut lex = Lexer::new(&src);
     lex.break_ok = !has_func("break");
     lex.continue_ok = !has_func("continue");
     let mut p = Parser {
         lex,
         token: [eof_item(), eof_item(), eof_item()],
         peek_count: 0,
-        text: Rc::from(text),
+        text,
         parse_name: Rc::from(name),
         has_func,
         tree_set: HashMap::new(),
@@ -179,8 +182,8 @@ impl<'a> Parser<'a, '_> {
     fn add(&mut self, root: ListNode) -> PResult<()> {
         let name = self.st.name.clone();
         if let Some(existing) = self.tree_set.get(&name) {
-            if !is_empty_list(&existing.root) {
-                if !is_empty_list(&root) {
+            if !existing.is_empty() {
+                if !is_empty_list(&root, &self.text) {
                     return Err(self.errorf(format!("template: multiple definition of template {}", go_quote(&name))));
                 }
                 return Ok(());
@@ -207,9 +210,11 @@ impl<'a> Parser<'a, '_> {
             }
             match self.text_or_action()? {
                 Parsed::Node(n) => root.nodes.push(n),
-                other => return Err(self.errorf(format!("unexpected {}", other.describe()))),
+                other => return Err(self.errorf(format!("unexpected {}", other.describe(&self.text)))),
             }
         }
+        // Trees live as long as the template set: drop the growth slack of every list.
+        root.nodes.shrink_to_fit();
         Ok(root)
     }
 
@@ -220,7 +225,7 @@ impl<'a> Parser<'a, '_> {
         self.expect(ItemType::RightDelim, CONTEXT)?;
         let (root, end) = self.item_list()?;
         if !matches!(end, Parsed::End) {
-            return Err(self.errorf(format!("unexpected {} in {}", end.describe(), CONTEXT)));
+            return Err(self.errorf(format!("unexpected {} in {}", end.describe(&self.text), CONTEXT)));
         }
         self.add(root)
     }
@@ -231,7 +236,10 @@ impl<'a> Parser<'a, '_> {
             while self.peek_non_space().typ != ItemType::Eof {
                 match self.text_or_action()? {
                     Parsed::Node(n) => list.nodes.push(n),
-                    end => return Ok((list, end)),
+                    end => {
+                        list.nodes.shrink_to_fit();
+                        return Ok((list, end));
+                    }
                 }
             }
             Err(self.errorf("unexpected EOF"))
@@ -241,7 +249,8 @@ impl<'a> Parser<'a, '_> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let token = self.next_non_space();
         match token.typ {
-            ItemType::Text => Ok(Parsed::Node(Node::Text { pos: token.pos, text: token.val.into() })),
+            // The item is a slice of the text at its position: keep the range, not a copy.
+            ItemType::Text => Ok(Parsed::Node(Node::Text { pos: token.pos, end: token.pos + token.val.len() })),
             ItemType::LeftDelim => {
                 self.st.action_line = token.line;
                 let r = self.action();
@@ -272,7 +281,7 @@ impl<'a> Parser<'a, '_> {
         self.backup();
         let token = self.peek();
         let pipe = self.pipeline("command", ItemType::RightDelim)?;
-        Ok(Parsed::Node(Node::Action { pos: token.pos, line: token.line, pipe }))
+        Ok(Parsed::Node(Node::Action { pos: token.pos, line: token.line, pipe: Box::new(pipe) }))
     }
 
     fn break_control(&mut self, pos: usize, line: usize, is_break: bool) -> PResult<Node> {
@@ -328,6 +337,8 @@ impl<'a> Parser<'a, '_> {
             let token = self.next_non_space();
             if token.typ == end {
                 self.check_pipeline(&pipe, context)?;
+                pipe.decl.shrink_to_fit();
+                pipe.cmds.shrink_to_fit();
                 return Ok(pipe);
             }
             match token.typ {
@@ -371,7 +382,7 @@ impl<'a> Parser<'a, '_> {
         let r = self.parse_control(context);
         self.st.vars.truncate(mark);
         let (pipe, list, else_list) = r?;
-        let b = BranchNode { pos: pipe.pos, line: pipe.line, pipe, list, else_list };
+        let b = Box::new(BranchNode { pos: pipe.pos, line: pipe.line, pipe, list, else_list });
         Ok(match context {
             "if" => Node::If(b),
             "range" => Node::Range(b),
@@ -403,7 +414,7 @@ impl<'a> Parser<'a, '_> {
             } else {
                 let (l, next) = self.item_list()?;
                 if !matches!(next, Parsed::End) {
-                    return Err(self.errorf(format!("expected end; found {}", next.describe())));
+                    return Err(self.errorf(format!("expected end; found {}", next.describe(&self.text))));
                 }
                 else_list = Some(l);
             }
@@ -429,13 +440,13 @@ impl<'a> Parser<'a, '_> {
         let r = (|| {
             let (root, end) = self.item_list()?;
             if !matches!(end, Parsed::End) {
-                return Err(self.errorf(format!("unexpected {} in {}", end.describe(), CONTEXT)));
+                return Err(self.errorf(format!("unexpected {} in {}", end.describe(&self.text), CONTEXT)));
             }
             self.add(root)
         })();
         self.st = saved;
         r?;
-        Ok(Node::Template(TemplateNode { pos: token.pos, line: token.line, name, pipe: Some(pipe) }))
+        Ok(Node::Template(Box::new(TemplateNode { pos: token.pos, line: token.line, name, pipe: Some(pipe) })))
     }
 
     fn template_control(&mut self) -> PResult<Node> {
@@ -447,7 +458,7 @@ impl<'a> Parser<'a, '_> {
             self.backup();
             pipe = Some(self.pipeline(CONTEXT, ItemType::RightDelim)?);
         }
-        Ok(Node::Template(TemplateNode { pos: token.pos, line: token.line, name, pipe }))
+        Ok(Node::Template(Box::new(TemplateNode { pos: token.pos, line: token.line, name, pipe })))
     }
 
     fn parse_template_name(&self, token: &Item<'a>, context: &str) -> PResult<String> {
@@ -476,6 +487,7 @@ impl<'a> Parser<'a, '_> {
         if cmd.args.is_empty() {
             return Err(self.errorf("empty command"));
         }
+        cmd.args.shrink_to_fit();
         Ok(cmd)
     }
 
@@ -530,7 +542,7 @@ impl<'a> Parser<'a, '_> {
             ItemType::Field => Arg::Field { pos, ident: token.val[1..].split('.').map(Box::from).collect() },
             ItemType::Bool => Arg::Bool { pos, val: token.val == "true" },
             ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
-                Arg::Number(new_number(pos, &token.val, token.typ).map_err(|e| self.errorf(e))?)
+                Arg::Number(Box::new(new_number(pos, &token.val, token.typ).map_err(|e| self.errorf(e))?))
             }
             ItemType::LeftParen => {
                 if self.st.stack_depth >= MAX_STACK_DEPTH {
