@@ -131,7 +131,7 @@ pub fn create_from(metadata: Metadata, dest: &Path, src: &Path) -> Result<(), Er
     chart.metadata = metadata;
     let name = chart.name().to_string();
     for t in &mut chart.templates {
-        t.data = transform(&t.data, &name);
+        t.data = transform(&t.data, &name).into();
     }
     // Helm re-reads the transformed values to fail early when the name breaks them.
     let values_yaml = goyaml::try_to_string(&serde_json::Value::Object(chart.values.clone()))

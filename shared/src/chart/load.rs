@@ -343,7 +343,7 @@ pub fn load_files(files: Vec<BufferedFile>) -> Result<Chart, Error> {
             let v = parse_yaml(&f.data).map_err(|e| e.wrap("cannot load requirements.yaml"))?;
             decode_metadata(&v, &mut c.metadata).map_err(|e| e.wrap("cannot load requirements.yaml"))?;
             if c.metadata.api_version == API_VERSION_V1 {
-                c.files.push(File { name: f.name, data: f.data });
+                c.files.push(File { name: f.name, data: f.data.into() });
             }
         } else if name == "requirements.lock" {
             let v = parse_yaml(&f.data).map_err(|e| e.wrap("cannot load requirements.lock"))?;
@@ -353,20 +353,20 @@ pub fn load_files(files: Vec<BufferedFile>) -> Result<Chart, Error> {
                 c.metadata = Metadata::default();
             }
             if c.metadata.api_version == API_VERSION_V1 {
-                c.files.push(File { name: f.name, data: f.data });
+                c.files.push(File { name: f.name, data: f.data.into() });
             }
         } else if name.starts_with("templates/") {
-            c.templates.push(File { name: f.name, data: f.data });
+            c.templates.push(File { name: f.name, data: f.data.into() });
         } else if let Some(fname) = name.strip_prefix("charts/") {
             if go_ext(name) == ".prov" {
-                c.files.push(File { name: f.name, data: f.data });
+                c.files.push(File { name: f.name, data: f.data.into() });
                 continue;
             }
             let cname = fname.split('/').next().unwrap_or("").to_string();
             let fname = fname.to_string();
             subcharts.entry(cname).or_default().push(BufferedFile { name: fname, data: f.data });
         } else {
-            c.files.push(File { name: f.name, data: f.data });
+            c.files.push(File { name: f.name, data: f.data.into() });
         }
     }
 

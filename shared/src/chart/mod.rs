@@ -20,6 +20,8 @@ pub(crate) use metadata::go_quote as metadata_quote;
 pub(crate) use metadata::decode_metadata;
 pub use metadata::{Dependency, Lock, Maintainer, Metadata};
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 /// `v1`: Helm 2 charts (dependencies in requirements.yaml).
@@ -31,7 +33,90 @@ pub const API_VERSION_V2: &str = "v2";
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct File {
     pub name: String,
-    pub data: Vec<u8>,
+    pub data: Content,
+}
+
+/// A chart file's bytes, held once: `.Files` and the template parser share this allocation instead of
+/// copying it. Valid UTF-8 (nearly every chart file) is kept as `str`, so that a template is parsed
+/// without being converted or copied.
+#[derive(Clone)]
+pub struct Content(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Text(Arc<str>),
+    Binary(Arc<[u8]>),
+}
+
+impl Content {
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Text(s) => s.as_bytes(),
+            Repr::Binary(b) => b,
+        }
+    }
+
+    /// The content as shared text, when it is valid UTF-8.
+    pub fn shared_text(&self) -> Option<&Arc<str>> {
+        match &self.0 {
+            Repr::Text(s) => Some(s),
+            Repr::Binary(_) => None,
+        }
+    }
+}
+
+impl From<Vec<u8>> for Content {
+    fn from(data: Vec<u8>) -> Self {
+        match String::from_utf8(data) {
+            Ok(s) => Content(Repr::Text(Arc::from(s))),
+            Err(e) => Content(Repr::Binary(Arc::from(e.into_bytes()))),
+        }
+    }
+}
+
+impl From<&[u8]> for Content {
+    fn from(data: &[u8]) -> Self {
+        match std::str::from_utf8(data) {
+            Ok(s) => Content(Repr::Text(Arc::from(s))),
+            Err(_) => Content(Repr::Binary(Arc::from(data))),
+        }
+    }
+}
+
+impl Default for Content {
+    fn default() -> Self {
+        Content(Repr::Text(Arc::from("")))
+    }
+}
+
+impl std::ops::Deref for Content {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl AsRef<[u8]> for Content {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for Content {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Content {}
+
+impl std::fmt::Debug for Content {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Repr::Text(s) => s.fmt(f),
+            Repr::Binary(b) => b.fmt(f),
+        }
+    }
 }
 
 /// A loaded chart (Helm's `chart.Chart`): metadata, default values, templates, other files and the
@@ -178,15 +263,15 @@ mod tests {
     fn crd_paths_follow_subcharts() {
         let sub = Chart {
             metadata: Metadata { name: "sub".into(), ..Default::default() },
-            files: vec![File { name: "crds/b.YML".into(), data: vec![] }],
+            files: vec![File { name: "crds/b.YML".into(), data: Content::default() }],
             ..Default::default()
         };
         let top = Chart {
             metadata: Metadata { name: "top".into(), ..Default::default() },
             files: vec![
-                File { name: "crds/a.yaml".into(), data: vec![] },
-                File { name: "crds/readme.md".into(), data: vec![] },
-                File { name: "other/c.yaml".into(), data: vec![] },
+                File { name: "crds/a.yaml".into(), data: Content::default() },
+                File { name: "crds/readme.md".into(), data: Content::default() },
+                File { name: "other/c.yaml".into(), data: Content::default() },
             ],
             dependencies: vec![sub],
             ..Default::default()

@@ -461,7 +461,7 @@ mod tests {
         c.metadata.version = "1.2.3".into();
         c.raw_names.push("values.yaml".into());
         c.raw_values = Some(b"a: 1\n".to_vec());
-        c.templates.push(File { name: "templates/cm.yaml".into(), data: b"kind: ConfigMap\n".to_vec() });
+        c.templates.push(File { name: "templates/cm.yaml".into(), data: b"kind: ConfigMap\n".to_vec().into() });
         c
     }
 
@@ -495,7 +495,7 @@ mod tests {
             assert_eq!(len.parse::<usize>().unwrap(), r.len(), "{n}");
         }
         let mut c = small_chart();
-        c.files.push(File { name: "héllo.txt".into(), data: b"x".to_vec() });
+        c.files.push(File { name: "héllo.txt".into(), data: b"x".to_vec().into() });
         let bytes = save_archive(&c, &SaveOptions::default()).unwrap();
         let files = crate::chart::load_archive_files(&bytes).unwrap();
         assert!(files.iter().any(|f| f.name == "héllo.txt"));

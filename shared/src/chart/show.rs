@@ -89,7 +89,7 @@ mod tests {
     use super::*;
 
     fn file(name: &str, data: &str) -> File {
-        File { name: name.into(), data: data.as_bytes().to_vec() }
+        File { name: name.into(), data: data.as_bytes().into() }
     }
 
     #[test]

@@ -10,12 +10,13 @@ pub mod objects;
 pub mod pipeline;
 pub mod toml;
 
-use crate::chart::{Chart, Metadata};
+use crate::chart::{Chart, Content, Metadata};
 use crate::template::{Map, MissingKey, Templates, Value};
 use objects::{Capabilities, Files, KubeVersion, VersionSet};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// `.Release` as Helm fills it.
 #[derive(Debug, Clone)]
@@ -150,40 +151,24 @@ pub fn metadata_map(m: &Metadata, is_root: bool) -> Value {
     Value::map(map)
 }
 
-/// A template's source: borrowed from the chart when it is valid UTF-8 (the usual case).
-enum TemplateText<'a> {
-    Borrowed(&'a str),
-    Owned(String),
-}
-
-impl std::ops::Deref for TemplateText<'_> {
-    type Target = str;
-    fn deref(&self) -> &str {
-        match self {
-            TemplateText::Borrowed(s) => s,
-            TemplateText::Owned(s) => s,
-        }
-    }
-}
-
 /// One template file to execute, with the context it sees.
-struct Renderable<'a> {
-    text: TemplateText<'a>,
+struct Renderable {
+    /// The chart file's own text when it is valid UTF-8 (the usual case), else a lossy copy.
+    text: Arc<str>,
     context: Value,
     base_path: String,
 }
 
 /// Walk the chart tree as Helm's recAllTpls does: each chart gets a context map whose `.Values` is its
 /// slice of the parent's values; returns that context (it becomes the parent's `.Subcharts.NAME`).
-fn collect_templates<'a>(
-    chart: &'a Chart,
+fn collect_templates(
+    chart: &Chart,
     full_path: &str,
     is_root: bool,
     parent: &Map,
-    out: &mut BTreeMap<String, Renderable<'a>>,
+    out: &mut BTreeMap<String, Renderable>,
 ) -> Value {
-    let files: BTreeMap<String, Rc<[u8]>> =
-        chart.files.iter().map(|f| (f.name.clone(), Rc::from(f.data.as_slice()))).collect();
+    let files: BTreeMap<String, Content> = chart.files.iter().map(|f| (f.name.clone(), f.data.clone())).collect();
     let values = if is_root {
         parent.get("Values").cloned().unwrap_or_else(Value::empty_map)
     } else {
@@ -222,9 +207,9 @@ fn collect_templates<'a>(
         out.insert(
             format!("{full_path}/{}", t.name),
             Renderable {
-                text: match String::from_utf8_lossy(&t.data) {
-                    std::borrow::Cow::Borrowed(s) => TemplateText::Borrowed(s),
-                    std::borrow::Cow::Owned(s) => TemplateText::Owned(s),
+                text: match t.data.shared_text() {
+                    Some(text) => text.clone(),
+                    None => Arc::from(String::from_utf8_lossy(&t.data)),
                 },
                 context: context.clone(),
                 base_path: format!("{full_path}/templates"),
@@ -281,7 +266,7 @@ pub fn render(
     set.set_missing_key(if opts.strict { MissingKey::Error } else { MissingKey::Zero });
     let keys = sort_templates(tpls.keys().cloned());
     for name in &keys {
-        set.add(name, &tpls[name].text).map_err(|e| RenderError(cleanup_parse_error(name, &e.to_string())))?;
+        set.add_shared(name, tpls[name].text.clone()).map_err(|e| RenderError(cleanup_parse_error(name, &e.to_string())))?;
     }
 
     let mut rendered = BTreeMap::new();

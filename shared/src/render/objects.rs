@@ -1,23 +1,25 @@
 //! The Go objects templates see besides plain maps: `.Files` (with its methods) and `.Capabilities`.
 
 use super::glob::Glob;
+use crate::chart::Content;
 use crate::template::value::base64_std;
 use crate::template::{Object, Value};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// Helm's `engine.files`: a `map[string][]byte` of the chart's non-template files, with methods.
+/// Helm's `engine.files`: a `map[string][]byte` of the chart's non-template files, with methods. The
+/// contents are the chart's own (shared, not copied).
 pub struct Files {
-    pub entries: BTreeMap<String, Rc<[u8]>>,
+    pub entries: BTreeMap<String, Content>,
 }
 
 impl Files {
-    pub fn new(entries: BTreeMap<String, Rc<[u8]>>) -> Value {
+    pub fn new(entries: BTreeMap<String, Content>) -> Value {
         Value::Object(Rc::new(Files { entries }))
     }
 
-    fn get_bytes(&self, name: &str) -> Rc<[u8]> {
-        self.entries.get(name).cloned().unwrap_or_else(|| Rc::from(Vec::new()))
+    fn get(&self, name: &str) -> &[u8] {
+        self.entries.get(name).map_or(&[], |c| c.as_bytes())
     }
 
     fn glob(&self, pattern: &str) -> Value {
@@ -75,8 +77,8 @@ impl Object for Files {
     }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         let result = match name {
-            "Get" => one_string(args).map(|n| Value::string(String::from_utf8_lossy(&self.get_bytes(n)).into_owned())),
-            "GetBytes" => one_string(args).map(|n| Value::Bytes(self.get_bytes(n))),
+            "Get" => one_string(args).map(|n| Value::string(String::from_utf8_lossy(self.get(n)).into_owned())),
+            "GetBytes" => one_string(args).map(|n| Value::Bytes(Rc::from(self.get(n)))),
             "Glob" => one_string(args).map(|p| self.glob(p)),
             "Lines" => one_string(args).map(|n| self.lines(n)),
             "AsConfig" | "AsSecrets" if args.is_empty() => Ok(self.field(name).unwrap_or_default()),
@@ -96,7 +98,7 @@ impl Object for Files {
         format!("map[{}]", parts.join(" "))
     }
     fn as_value(&self) -> Option<Value> {
-        Some(Value::map(self.entries.iter().map(|(k, v)| (k.clone(), Value::Bytes(v.clone()))).collect()))
+        Some(Value::map(self.entries.iter().map(|(k, v)| (k.clone(), Value::Bytes(Rc::from(v.as_bytes())))).collect()))
     }
 }
 
@@ -299,8 +301,8 @@ mod tests {
     #[test]
     fn files_methods() {
         let mut entries = BTreeMap::new();
-        entries.insert("config/a.txt".to_string(), Rc::from(b"x\ny\n".to_vec()));
-        entries.insert("config/sub/b.txt".to_string(), Rc::from(b"z".to_vec()));
+        entries.insert("config/a.txt".to_string(), Content::from(&b"x\ny\n"[..]));
+        entries.insert("config/sub/b.txt".to_string(), Content::from(&b"z"[..]));
         let files = Files { entries };
         let got = files.call_method("Lines", &[Value::str("config/a.txt")]).unwrap().unwrap();
         assert_eq!(format!("{got:?}"), r#"[String("x"), String("y")]"#);
