@@ -85,6 +85,14 @@ fn wait_for_jobs_and_test_hooks() {
     assert!(out.contains("TEST SUITE:     j-smoke\n"), "{out}");
     assert!(out.contains("Phase:          Succeeded\n"), "{out}");
     assert!(!out.contains("NOTES:"), "{out}");
+    // --logs: the test pods' logs (kwok serves one log for every fake container, see tests/cluster)
+    let out = ok(&kc, &["test", "j", "-n", &ns, "--logs", "--timeout", "1m"]);
+    assert!(out.ends_with("Phase:          Succeeded\n\nPOD LOGS: j-smoke\nhello from a kwok container\n\n"), "{out}");
+    if let Some(helm) = reference_helm() {
+        let theirs = helm_ok(&helm, &kc, &["test", "j", "-n", &ns, "--logs", "--timeout", "1m"], &[]);
+        let times = |t: &str| t.lines().filter(|l| !l.starts_with("Last ")).map(|l| format!("{l}\n")).collect::<String>();
+        assert_eq!(times(&out), times(&theirs));
+    }
 
     ok(&kc, &["upgrade", "j", &chart, "-n", &ns, "--reuse-values", "--set", "failingTest=true"]);
     let r = kr(&kc, &["test", "j", "-n", &ns, "--timeout", "1m"]);
