@@ -1388,11 +1388,12 @@ pub struct ResourceRef {
     pub pod_selector: Option<String>,
 }
 
-/// The objects of a release's manifest (`status` RESOURCES).
+/// The objects of a release's manifest (`status` RESOURCES). Objects whose kind the server no longer
+/// serves (a removed CRD) are left out rather than failing the whole status, unlike Helm.
 pub fn resource_refs(cluster: &dyn ClusterApi, rel: &Release) -> Result<Vec<ResourceRef>, ActionError> {
     let mut out = Vec::new();
     for o in objects_of(&rel.manifest)? {
-        let namespace = o.namespace_in(cluster, &rel.namespace)?;
+        let Ok(namespace) = o.namespace_in(cluster, &rel.namespace) else { continue };
         let labels = match o.kind.as_str() {
             "ReplicaSet" | "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => o.value.pointer("/spec/selector/matchLabels"),
             "ReplicationController" => o.value.pointer("/spec/selector"),
