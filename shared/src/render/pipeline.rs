@@ -117,6 +117,8 @@ pub fn render_release(
     let engine = super::EngineOptions { strict: opts.strict, lookup: opts.lookup.clone(), ..Default::default() };
     let mut files = super::render(&chart, &coalesced, release, caps, &engine)
         .map_err(|RenderError(e)| late(e))?;
+    // The templates' text is not read again: free it before the manifests are copied out of the output.
+    drop_templates(&mut chart);
 
     let root_notes = format!("{}/templates/NOTES.txt", chart.name());
     let mut notes = String::new();
@@ -150,6 +152,13 @@ pub fn render_release(
         .map(|(name, f)| (name, String::from_utf8_lossy(&f.data).into_owned()))
         .collect();
     Ok(Rendered { values: coalesced, hooks, manifests, notes, crds })
+}
+
+fn drop_templates(chart: &mut Chart) {
+    chart.templates = Vec::new();
+    for dep in &mut chart.dependencies {
+        drop_templates(dep);
+    }
 }
 
 /// How `helm template` prints a rendered release.
