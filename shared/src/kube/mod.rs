@@ -230,19 +230,7 @@ impl Cluster {
 
     /// Server-side apply (field manager `helm`); `force` takes over fields other managers own.
     pub fn apply(&self, obj: &Value, default_ns: &str, force: bool) -> Result<Value, KubeError> {
-        let (api_version, kind, name) = ident(obj)?;
-        let ns = self.object_namespace(obj, default_ns)?;
-        let (api, _) = self.api_for(&api_version, &kind, ns.as_deref().unwrap_or(""))?;
-        let mut body = obj.clone();
-        if let (Some(ns), Some(meta)) = (&ns, body.get_mut("metadata").and_then(Value::as_object_mut)) {
-            meta.insert("namespace".into(), Value::String(ns.clone()));
-        }
-        let mut pp = PatchParams::apply(FIELD_MANAGER);
-        if force {
-            pp = pp.force();
-        }
-        let out = self.rt.block_on(api.patch(&name, &pp, &Patch::Apply(&body))).map_err(api_err)?;
-        serde_json::to_value(out).map_err(|e| KubeError::new(e.to_string()))
+        self.apply_all(std::slice::from_ref(obj), default_ns, force).pop().unwrap_or_else(|| Err(KubeError::new("nothing applied")))
     }
 
     /// Create; `Ok(false)` when it already exists.

@@ -67,7 +67,11 @@ impl KubeDriver {
     }
 
     fn payload(&self, obj: &Value) -> Result<String, StorageError> {
-        let data = obj.pointer("/data/release").and_then(Value::as_str).unwrap_or("");
+        self.payload_of(obj.pointer("/data/release").and_then(Value::as_str).unwrap_or(""))
+    }
+
+    /// The Helm payload in `data.release`: a Secret's data is base64 once more.
+    fn payload_of(&self, data: &str) -> Result<String, StorageError> {
         match self.kind {
             Kind::Secret => {
                 let bytes = base64::engine::general_purpose::STANDARD
@@ -177,16 +181,7 @@ impl Driver for KubeDriver {
         let newest: Vec<Item> = storage::newest_entries(entries).iter().filter_map(|e| by_key.remove(&storage::entry_key(e))).collect();
         drop(by_key);
         let decode = |item: &Item| -> Result<Release, StorageError> {
-            let data = item.data.get("release").map(String::as_str).unwrap_or("");
-            let payload = match self.kind {
-                Kind::Secret => {
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(data)
-                        .map_err(|e| StorageError::Other(format!("illegal base64 data in secret: {e}")))?;
-                    String::from_utf8(bytes).map_err(|e| StorageError::Other(e.to_string()))?
-                }
-                Kind::ConfigMap => data.to_string(),
-            };
+            let payload = self.payload_of(item.data.get("release").map(String::as_str).unwrap_or(""))?;
             let mut rel = record::decode_summary(&payload)
                 .map_err(|e| StorageError::Other(format!("list: failed to decode data {:?}: {e}", item.metadata.name)))?;
             rel.labels = storage::user_labels(&item.metadata.labels);

@@ -305,36 +305,36 @@ fn job_counts(obj: &Value) -> (i64, i64, i64) {
     (int_or(obj, "/spec/completions", parallelism), int_or(obj, "/status/succeeded", 0), int_or(obj, "/status/failed", 0))
 }
 
-/// kstatus' Job: a started Job counts as current (plain `--wait` does not wait for completion).
-fn kstatus_job(obj: &Value) -> (Status, String) {
+/// A Job's `Complete` or `Failed` condition as kstatus and Helm report it; `None` while it runs.
+fn job_finished(obj: &Value) -> Option<(Status, String)> {
     let (completions, succeeded, failed) = job_counts(obj);
     for c in conditions(obj) {
         if c.kind == "Complete" && c.status == "True" {
-            return current(format!("Job Completed. succeeded: {succeeded}/{completions}"));
+            return Some(current(format!("Job Completed. succeeded: {succeeded}/{completions}")));
         }
         if c.kind == "Failed" && c.status == "True" {
-            return (Status::Failed, format!("Job Failed. failed: {failed}/{completions}"));
+            return Some((Status::Failed, format!("Job Failed. failed: {failed}/{completions}")));
         }
+    }
+    None
+}
+
+/// kstatus' Job: a started Job counts as current (plain `--wait` does not wait for completion).
+fn kstatus_job(obj: &Value) -> (Status, String) {
+    if let Some(done) = job_finished(obj) {
+        return done;
     }
     if s(obj, "/status/startTime").is_empty() {
         return progress("Job not started");
     }
+    let (_, succeeded, failed) = job_counts(obj);
     let active = int_or(obj, "/status/active", 0);
     current(format!("Job in progress. success:{succeeded}, active: {active}, failed: {failed}"))
 }
 
 /// Helm's Job reader (`--wait-for-jobs`, hooks): only completion counts.
 fn helm_job(obj: &Value) -> (Status, String) {
-    let (completions, succeeded, failed) = job_counts(obj);
-    for c in conditions(obj) {
-        if c.kind == "Complete" && c.status == "True" {
-            return current(format!("Job Completed. succeeded: {succeeded}/{completions}"));
-        }
-        if c.kind == "Failed" && c.status == "True" {
-            return (Status::Failed, format!("Job Failed. failed: {failed}/{completions}"));
-        }
-    }
-    progress("Job in progress")
+    job_finished(obj).unwrap_or_else(|| progress("Job in progress"))
 }
 
 /// Helm's Pod reader for hooks: the pod must run to completion.
