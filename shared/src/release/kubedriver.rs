@@ -84,6 +84,26 @@ impl KubeDriver {
     }
 }
 
+/// The entry of a record whose `version` label is missing or not a number: Helm reads the revision
+/// (and, without labels, the name and status) from the payload. None when the payload does not decode.
+fn entry_from_payload(key: &str, namespace: &str, mut labels: BTreeMap<String, String>, payload: &str) -> Option<Entry> {
+    let rel = match record::decode_summary(payload) {
+        Ok(r) => r,
+        Err(e) => {
+            storage::warn(&format!("skipping release record {namespace}/{key}: it has no version label and does not decode: {e}"));
+            return None;
+        }
+    };
+    if !labels.contains_key("name") {
+        labels.insert("name".into(), rel.name.clone());
+    }
+    if !labels.contains_key("status") {
+        labels.insert("status".into(), rel.info.status.clone());
+    }
+    labels.insert("version".into(), rel.version.to_string());
+    storage::entry_from_labels(key, namespace, labels)
+}
+
 fn kerr(context: &str, e: KubeError) -> StorageError {
     StorageError::Other(format!("{context}: {e}"))
 }
@@ -133,7 +153,24 @@ impl Driver for KubeDriver {
             .cluster
             .list_labels("v1", self.kind_name(), &self.namespace, &selector(pairs))
             .map_err(|e| kerr("list: failed to list", e))?;
-        Ok(items.into_iter().filter_map(|(name, ns, labels)| storage::entry_from_labels(&name, &ns, labels)).collect())
+        let mut out = Vec::with_capacity(items.len());
+        for (name, ns, labels) in items {
+            match storage::entry_from_labels(&name, &ns, labels.clone()) {
+                Some(e) => out.push(e),
+                // Helm takes the revision from the payload, not the `version` label: read the record
+                // (rare: only records whose labels were edited or lost)
+                None => {
+                    let payload = match self.cluster.get("v1", self.kind_name(), &name, &ns) {
+                        Ok(Some(obj)) => self.payload(&obj).unwrap_or_default(),
+                        _ => continue,
+                    };
+                    if let Some(e) = entry_from_payload(&name, &ns, labels, &payload) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One list of every storage object with its payload, read straight from the server's JSON; only
@@ -173,28 +210,51 @@ impl Driver for KubeDriver {
         let mut by_key: BTreeMap<String, Item> = BTreeMap::new();
         let mut entries = Vec::new();
         for item in list.items {
-            if let Some(e) = storage::entry_from_labels(&item.metadata.name, &item.metadata.namespace, item.metadata.labels.clone()) {
+            let (name, ns) = (&item.metadata.name, &item.metadata.namespace);
+            let entry = match storage::entry_from_labels(name, ns, item.metadata.labels.clone()) {
+                Some(e) => Some(e),
+                None => {
+                    let payload = self.payload_of(item.data.get("release").map(String::as_str).unwrap_or("")).unwrap_or_default();
+                    entry_from_payload(name, ns, item.metadata.labels.clone(), &payload)
+                }
+            };
+            if let Some(e) = entry {
                 by_key.insert(storage::entry_key(&e), item);
                 entries.push(e);
             }
         }
         let newest: Vec<Item> = storage::newest_entries(entries).iter().filter_map(|e| by_key.remove(&storage::entry_key(e))).collect();
         drop(by_key);
-        let decode = |item: &Item| -> Result<Release, StorageError> {
-            let payload = self.payload_of(item.data.get("release").map(String::as_str).unwrap_or(""))?;
-            let mut rel = record::decode_summary(&payload)
-                .map_err(|e| StorageError::Other(format!("list: failed to decode data {:?}: {e}", item.metadata.name)))?;
-            rel.labels = storage::user_labels(&item.metadata.labels);
-            Ok(rel)
+        // As Helm's drivers do, a record that does not decode is skipped, not fatal for the whole list;
+        // unlike Helm (a debug log), we say so on stderr.
+        let decode = |item: &Item| -> Option<Release> {
+            let decoded = self
+                .payload_of(item.data.get("release").map(String::as_str).unwrap_or(""))
+                .and_then(|p| record::decode_summary(&p).map_err(|e| StorageError::Other(e.to_string())));
+            match decoded {
+                Ok(mut rel) => {
+                    rel.labels = storage::user_labels(&item.metadata.labels);
+                    Some(rel)
+                }
+                Err(e) => {
+                    storage::warn(&format!(
+                        "skipping release record {}/{}: it does not decode: {}",
+                        item.metadata.namespace,
+                        item.metadata.name,
+                        e
+                    ));
+                    None
+                }
+            }
         };
         if newest.len() < 64 {
-            return newest.iter().map(decode).collect();
+            return Ok(newest.iter().filter_map(decode).collect());
         }
         let (first, second) = newest.split_at(newest.len() / 2);
         std::thread::scope(|scope| {
-            let other = scope.spawn(|| second.iter().map(decode).collect::<Result<Vec<_>, _>>());
-            let mut out = first.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
-            out.extend(other.join().map_err(|_| StorageError::Other("list: decoding failed".into()))??);
+            let other = scope.spawn(|| second.iter().filter_map(decode).collect::<Vec<_>>());
+            let mut out = first.iter().filter_map(decode).collect::<Vec<_>>();
+            out.extend(other.join().map_err(|_| StorageError::Other("list: decoding failed".into()))?);
             Ok(out)
         })
     }

@@ -249,6 +249,23 @@ pub enum CodecError {
     Gzip(String),
     #[error("{0}")]
     Json(String),
+    #[error("the record inflates to more than {limit} MiB (a release record is at most 1 MiB compressed; set KUBECTL_RELEASE_MAX_RECORD_MIB to allow more)")]
+    TooLarge { limit: u64 },
+}
+
+/// The default bound on a record's inflated JSON, in MiB. Helm inflates without a bound, so a 1 MiB
+/// Secret can expand to gigabytes; real records (chart files, templates and manifest included) stay
+/// far below this.
+pub const DEFAULT_MAX_RECORD_MIB: u64 = 256;
+
+/// The bound on a record's inflated JSON: `KUBECTL_RELEASE_MAX_RECORD_MIB`, else the default.
+pub fn max_record_bytes() -> u64 {
+    let mib = std::env::var("KUBECTL_RELEASE_MAX_RECORD_MIB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&m| m > 0)
+        .unwrap_or(DEFAULT_MAX_RECORD_MIB);
+    mib.saturating_mul(1 << 20)
 }
 
 /// Go's encoding/json escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings; those characters never
@@ -342,12 +359,23 @@ fn payload_json(data: &str) -> Result<Vec<u8>, CodecError> {
         .decode(data.trim())
         .map_err(|e| CodecError::Base64(e.to_string()))?;
     if bytes.len() > 3 && bytes[..3] == [0x1f, 0x8b, 0x08] {
-        let mut out = Vec::with_capacity(bytes.len() * 4);
-        flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut out).map_err(|e| CodecError::Gzip(e.to_string()))?;
-        Ok(out)
+        inflate_bounded(&bytes, max_record_bytes())
     } else {
         Ok(bytes)
     }
+}
+
+/// Gunzips `bytes`, refusing output beyond `limit` bytes without ever holding more than that.
+fn inflate_bounded(bytes: &[u8], limit: u64) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize));
+    flate2::read::GzDecoder::new(bytes)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| CodecError::Gzip(e.to_string()))?;
+    if out.len() as u64 > limit {
+        return Err(CodecError::TooLarge { limit: limit >> 20 });
+    }
+    Ok(out)
 }
 
 /// What `list` shows of a release, decoded without the rest (templates, manifest, values, hooks): name,
@@ -509,6 +537,23 @@ mod tests {
         let rel = decode(&payload).unwrap();
         assert_eq!(rel.info.status, "deployed");
         assert!(!to_go_json(&rel).contains("deleted"));
+    }
+
+    #[test]
+    fn a_record_that_inflates_past_the_bound_is_refused() {
+        // 64 MiB of zeros gzip to about 64 KiB: a "zip bomb" record
+        let mut gz = flate2::GzBuilder::new().write(Vec::new(), flate2::Compression::best());
+        let zeros = vec![b' '; 1 << 20];
+        for _ in 0..64 {
+            gz.write_all(&zeros).unwrap();
+        }
+        let bytes = gz.finish().unwrap();
+        assert!(bytes.len() < 1 << 20);
+        match inflate_bounded(&bytes, 8 << 20) {
+            Err(e @ CodecError::TooLarge { .. }) => assert!(e.to_string().contains("more than 8 MiB"), "{e}"),
+            other => panic!("expected TooLarge, got {:?}", other.map(|v| v.len())),
+        }
+        assert_eq!(inflate_bounded(&bytes, 64 << 20).unwrap().len(), 64 << 20);
     }
 
     #[test]

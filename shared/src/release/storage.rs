@@ -30,6 +30,11 @@ pub enum StorageError {
     Other(String),
 }
 
+/// Tells the user, on stderr, about a stored record a query skipped and why.
+pub fn warn(message: &str) {
+    eprintln!("WARNING: {message}");
+}
+
 /// What the labels of one stored revision say, without decoding its payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
