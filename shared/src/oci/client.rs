@@ -597,6 +597,19 @@ impl Client {
             .ok_or_else(|| Error::new(format!("POST {}: empty token returned", quote(realm))))
     }
 
+    /// oras-go's `Registry.Ping`: `GET /v2/` through the auth flow; any status but 200 is an error.
+    pub fn ping(&self, host: &str) -> Result<(), Error> {
+        let url = format!("{}/v2/", self.base(host));
+        let reply = self.request(host, &[], "GET", &url, &[], None)?;
+        if reply.status == 200 {
+            return Ok(());
+        }
+        if reply.status == 404 {
+            return Err(Error::new(format!("GET {}: response status code 404: Not Found", quote(&url))));
+        }
+        Err(response_error("GET", &url, &reply))
+    }
+
     /// `Client.Tags`: the repository's tags that are strict semvers (after `_` → `+`), highest first,
     /// printed as Masterminds prints them. `repo_ref` is `registry/repository` (no `oci://`).
     pub fn tags(&self, repo_ref: &str) -> Result<Vec<String>, Error> {

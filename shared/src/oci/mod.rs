@@ -21,6 +21,7 @@
 
 mod client;
 pub mod credentials;
+pub mod login;
 mod reference;
 
 pub use client::{

@@ -83,3 +83,57 @@ pub fn find_chart_in_repo_url(repo_url: &str, chart: &str, version: &str, creds:
 fn quote(s: &str) -> String {
     crate::chart::metadata_quote(s)
 }
+
+/// What [`update_index_file`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Updated {
+    /// A new index was downloaded and cached.
+    Downloaded(PathBuf),
+    /// The server answered 304 Not Modified to the conditional request: the cached index stays.
+    NotModified(PathBuf),
+}
+
+/// `DownloadIndexFile` with conditional requests: when the cached index is still the one our search
+/// cache recorded, the request carries its `ETag` (`If-None-Match`) and `Last-Modified`
+/// (`If-Modified-Since`), and a 304 leaves the cache untouched. A new index is checked (parsed as
+/// Helm does) before anything is written; then `<name>-charts.txt`, `<name>-index.yaml` and the
+/// search cache are each replaced atomically.
+pub fn update_index_file(e: &Entry, cache_dir: &Path, timeout: Option<std::time::Duration>) -> Result<Updated, Error> {
+    check_repository_url(&e.url)?;
+    let index_url = resolve_reference_url(&e.url, "index.yaml").map_err(Error::new)?;
+    let fname = cache_dir.join(cache_index_file(&e.name));
+    let cache_file = super::search::cache_path(cache_dir, &e.name);
+    let mut conditional: Vec<(&str, String)> = Vec::new();
+    if let Some(mut c) = super::search::SearchCache::read(&cache_file) {
+        if c.matches(&fname, &cache_file) {
+            if !c.etag.is_empty() {
+                conditional.push(("If-None-Match", c.etag.clone()));
+            }
+            if !c.last_modified.is_empty() {
+                conditional.push(("If-Modified-Since", c.last_modified.clone()));
+            }
+        }
+    }
+    let mut opts = entry_get_options(e);
+    opts.timeout = timeout;
+    let reply = super::http::http_get_reply(&index_url, &opts, &conditional)?;
+    if reply.status == 304 && !conditional.is_empty() {
+        return Ok(Updated::NotModified(fname));
+    }
+    if reply.status != 200 {
+        return Err(Error::new(format!("failed to fetch {index_url} : {}", reply.status_text())));
+    }
+    let index = IndexFile::load(&reply.body, &e.url)?;
+    std::fs::create_dir_all(cache_dir).map_err(|err| Error::new(fsutil::os_error("mkdir", cache_dir, &err)))?;
+    let charts = cache_dir.join(cache_charts_file(&e.name));
+    fsutil::write_atomic(&charts, index.charts_txt().as_bytes(), 0o644)
+        .map_err(|err| Error::new(fsutil::os_error("open", &charts, &err)))?;
+    fsutil::write_atomic(&fname, &reply.body, 0o644).map_err(|err| Error::new(fsutil::os_error("open", &fname, &err)))?;
+    let etag = reply.header("etag").unwrap_or_default().to_string();
+    let last_modified = reply.header("last-modified").unwrap_or_default().to_string();
+    // The search cache is ours: failing to write it must not fail the update (search rebuilds it).
+    if super::search::build_cache(cache_dir, &e.name, &index, &reply.body, &etag, &last_modified).is_err() {
+        let _ = std::fs::remove_file(&cache_file);
+    }
+    Ok(Updated::Downloaded(fname))
+}

@@ -217,6 +217,16 @@ pub struct GetOptions {
 /// `HTTPGetter.Get`: the body of `href`, or `failed to fetch HREF : 404 Not Found`. Basic auth is sent
 /// only when `href` has the scheme and host:port of `opts.url`, unless `pass_credentials_all`.
 pub fn http_get(href: &str, opts: &GetOptions) -> Result<Vec<u8>, Error> {
+    let reply = http_get_reply(href, opts, &[])?;
+    if reply.status != 200 {
+        return Err(Error::new(format!("failed to fetch {href} : {}", reply.status_text())));
+    }
+    Ok(reply.body)
+}
+
+/// [`http_get`] with extra request headers (conditional requests: `If-None-Match`,
+/// `If-Modified-Since`), returning the reply whatever its status.
+pub fn http_get_reply(href: &str, opts: &GetOptions, extra: &[(&str, String)]) -> Result<Reply, Error> {
     let owner = GoUrl::parse(&opts.url).map_err(|e| Error::new(format!("unable to parse getter URL: {e}")))?;
     let target = GoUrl::parse(href).map_err(|e| Error::new(format!("unable to parse URL getting from: {e}")))?;
     let mut headers: Vec<(&str, String)> = Vec::new();
@@ -229,11 +239,8 @@ pub fn http_get(href: &str, opts: &GetOptions) -> Result<Vec<u8>, Error> {
     }
     let transport = Transport::new(&opts.tls, Some(opts.timeout.unwrap_or(DEFAULT_TIMEOUT)))
         .map_err(|e| Error::new(format!("can't create TLS config for client: {e}")))?;
-    let reply = transport.send("GET", href, &headers, None)?;
-    if reply.status != 200 {
-        return Err(Error::new(format!("failed to fetch {href} : {}", reply.status_text())));
-    }
-    Ok(reply.body)
+    headers.extend(extra.iter().cloned());
+    transport.send("GET", href, &headers, None)
 }
 
 /// `Basic base64(user:password)`.

@@ -261,6 +261,138 @@ impl IndexFile {
     }
 }
 
+/// `IndexFile.Merge`: the versions of `other` this index does not have (by `Has`) are appended.
+impl IndexFile {
+    pub fn merge(&mut self, other: &IndexFile) {
+        for versions in other.entries.values() {
+            for cv in versions {
+                if !self.has_quiet(cv.name(), cv.version()) {
+                    self.entries.entry(cv.name().to_string()).or_default().push(cv.clone());
+                }
+            }
+        }
+    }
+
+    /// `Has` without the fallback warning `Get` prints.
+    fn has_quiet(&self, name: &str, version: &str) -> bool {
+        let Some(vs) = self.entries.get(name).filter(|v| !v.is_empty()) else { return false };
+        if vs.iter().any(|v| v.version() == version) {
+            return true;
+        }
+        let Ok(c) = Constraints::parse(if version.is_empty() { "*" } else { version }) else { return false };
+        vs.iter().any(|v| Version::parse(v.version()).is_ok_and(|t| c.check(&t)))
+    }
+
+    /// `MustAdd`: a chart version with its download URL (`base_url` joined with the file name when
+    /// given) and digest, created now.
+    pub fn must_add(&mut self, mut md: Metadata, filename: &str, base_url: &str, digest: &str) -> Result<(), Error> {
+        if md.api_version.is_empty() {
+            md.api_version = "v1".into();
+        }
+        md.validate().map_err(|e| Error::new(format!("validate failed for {filename}: {e}")))?;
+        let mut u = filename.to_string();
+        if !base_url.is_empty() {
+            let file = filename.rsplit('/').next().unwrap_or(filename);
+            u = super::url::url_join(base_url, &[file])
+                .unwrap_or_else(|_| super::url::go_clean(&format!("{base_url}/{file}")));
+        }
+        let cv = ChartVersion { metadata: md, urls: vec![u], created: super::now_rfc3339(), removed: false, digest: digest.to_string() };
+        self.entries.entry(cv.metadata.name.clone()).or_default().push(cv);
+        Ok(())
+    }
+
+    /// The index as Helm's `WriteJSONFile` writes it (`json.MarshalIndent`, two spaces, struct field
+    /// order, HTML-escaped, no final newline).
+    pub fn to_json(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Cv<'a> {
+            #[serde(flatten)]
+            metadata: &'a Metadata,
+            urls: &'a [String],
+            created: String,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            removed: bool,
+            #[serde(skip_serializing_if = "str::is_empty")]
+            digest: &'a str,
+        }
+        #[derive(serde::Serialize)]
+        struct Idx<'a> {
+            #[serde(rename = "apiVersion")]
+            api_version: &'a str,
+            generated: String,
+            entries: BTreeMap<&'a str, Vec<Cv<'a>>>,
+            #[serde(rename = "publicKeys", skip_serializing_if = "<[String]>::is_empty")]
+            public_keys: &'a [String],
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            annotations: &'a BTreeMap<String, String>,
+        }
+        let zero = |s: &str| if s.is_empty() { "0001-01-01T00:00:00Z".to_string() } else { s.to_string() };
+        let idx = Idx {
+            api_version: &self.api_version,
+            generated: zero(&self.generated),
+            entries: self
+                .entries
+                .iter()
+                .map(|(k, vs)| {
+                    let list = vs
+                        .iter()
+                        .map(|cv| Cv { metadata: &cv.metadata, urls: &cv.urls, created: zero(&cv.created), removed: cv.removed, digest: &cv.digest })
+                        .collect();
+                    (k.as_str(), list)
+                })
+                .collect(),
+            public_keys: &self.public_keys,
+            annotations: &self.annotations,
+        };
+        crate::release::record::go_json_escape(&serde_json::to_string_pretty(&idx).unwrap_or_default())
+    }
+}
+
+/// Go's `filepath.Glob` of one pattern level: the names in `dir` ending `.tgz`, sorted.
+fn tgz_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<std::path::PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.flatten().map(|e| e.path()).filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(".tgz"))).collect(),
+        Err(_) => Vec::new(),
+    };
+    v.sort();
+    v
+}
+
+/// `repo.IndexDirectory`: every chart archive in `dir` and its direct subfolders (`*.tgz`,
+/// `**/*.tgz` as Go's Glob reads them) added with its SHA-256 digest; files that do not load as
+/// charts are skipped, a chart that fails validation is an error.
+pub fn index_directory(dir: &Path, base_url: &str) -> Result<IndexFile, Error> {
+    let mut archives = tgz_in(dir);
+    let mut subdirs: Vec<std::path::PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect(),
+        Err(e) => return Err(Error::new(fsutil::os_error("open", dir, &e))),
+    };
+    subdirs.sort();
+    for d in subdirs {
+        archives.extend(tgz_in(&d));
+    }
+    let mut index = IndexFile::new();
+    for arch in archives {
+        let rel = arch.strip_prefix(dir).unwrap_or(&arch).to_string_lossy().into_owned();
+        let (parent, fname) = match rel.rsplit_once('/') {
+            Some((p, f)) => (p.to_string(), f.to_string()),
+            None => (String::new(), rel.clone()),
+        };
+        let parent_url = super::url::url_join(base_url, &[parent.as_str()])
+            .unwrap_or_else(|_| super::url::go_clean(&format!("{base_url}/{parent}")));
+        let Ok(data) = std::fs::read(&arch) else { continue };
+        let Ok(chart) = crate::chart::load_archive(&data) else { continue };
+        let digest: String = {
+            use sha2::Digest as _;
+            sha2::Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect()
+        };
+        index
+            .must_add(chart.metadata.clone(), &fname, &parent_url, &digest)
+            .map_err(|e| Error::new(format!("failed adding to {fname} to index: {e}")))?;
+    }
+    Ok(index)
+}
+
 fn decode_chart_version(obj: &Map<String, Value>) -> Result<ChartVersion, Error> {
     let mut md = Metadata::default();
     crate::chart::decode_metadata(&Value::Object(obj.clone()), &mut md).map_err(|e| Error::new(e.to_string()))?;

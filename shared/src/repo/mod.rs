@@ -18,13 +18,18 @@
 mod chartrepo;
 pub mod fsutil;
 pub mod http;
-mod index;
+pub mod index;
+pub mod lock;
 pub mod paths;
-mod repofile;
+pub mod repofile;
+pub mod search;
 pub mod url;
 
-pub use chartrepo::{check_repository_url, download_index_file, entry_get_options, fetch_index, find_chart_in_repo_url};
-pub use index::{ChartVersion, IndexFile};
+pub use chartrepo::{
+    check_repository_url, download_index_file, entry_get_options, fetch_index, find_chart_in_repo_url, update_index_file,
+    Updated,
+};
+pub use index::{index_directory, ChartVersion, IndexFile};
 pub use repofile::{Entry, RepoFile};
 
 use std::fmt;
