@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> Res {
         Command::Push(a) => push(a),
         Command::Login(a) => login(a),
         Command::Logout(a) => logout(a),
+        Command::Completion(a) => kubehelm::cli::complete::run_completion("repo", &a),
     }
 }
 
@@ -263,9 +264,7 @@ fn list(a: ListArgs) -> Res {
             for e in &f.repositories {
                 rows.push(vec![&e.name, &e.url]);
             }
-            let mut t = search::table(&rows, 0);
-            t.push('\n');
-            t
+            search::table(&rows, 0)
         }
         Format::Json | Format::Yaml => {
             let v = Value::Array(
@@ -440,9 +439,7 @@ fn print_rows(rows: &[Row], format: Format, max_col_width: usize, fail_on_no_res
                 for r in rows {
                     t.push(vec![&r.name, &r.version, &r.app_version, &r.description]);
                 }
-                let mut s = search::table(&t, max_col_width);
-                s.push('\n');
-                s
+                search::table(&t, max_col_width)
             }
         }
         Format::Json | Format::Yaml => {

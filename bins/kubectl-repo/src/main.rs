@@ -16,6 +16,9 @@ use kubehelm::cli::{ChartPathFlags, LocationFlags};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// kubectl's global flags, accepted wherever kubectl passes them (kubectl repo does not talk to a cluster).
+    #[command(flatten, next_help_heading = "kubectl flags")]
+    pub kubectl: kubehelm::cli::KubectlFlags,
 }
 
 #[derive(Subcommand, Debug)]
@@ -44,6 +47,8 @@ pub enum Command {
     Login(LoginArgs),
     /// Log out of an OCI registry.
     Logout(LogoutArgs),
+    /// Shell completion: scripts for bash, zsh and fish, and the kubectl_complete-repo executable.
+    Completion(kubehelm::cli::complete::CompletionArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -277,8 +282,31 @@ pub struct LogoutArgs {
     pub location: LocationFlags,
 }
 
+/// Dynamic completion values: repository names, `repo/chart` from the cache, archives, registries.
+fn complete_values(pos: &kubehelm::cli::complete::Position) -> Option<kubehelm::cli::complete::Completions> {
+    use kubehelm::cli::complete::{self, directive, Completions};
+    if pos.flag.is_some() {
+        return None;
+    }
+    let settings = complete::settings(pos);
+    match (pos.command().as_str(), pos.positionals.len()) {
+        ("remove" | "update", _) => {
+            let mut c = complete::repository_names(&settings, &pos.to_complete);
+            c.items.retain(|(n, _)| !pos.positionals.contains(n));
+            Some(c)
+        }
+        ("pull", 0) => Some(complete::charts(&settings, &pos.to_complete, false)),
+        ("push", 0) => Some(Completions { items: vec![("tgz".into(), String::new())], directive: directive::FILTER_FILE_EXT }),
+        ("push", 1) => Some(Completions { items: vec![("oci://".into(), "OCI registry".into())], directive: directive::NO_SPACE | directive::NO_FILE_COMP }.filter(&pos.to_complete)),
+        ("index", 0) => Some(Completions::new(directive::FILTER_DIRS)),
+        ("add" | "search" | "login" | "logout", _) => Some(Completions::new(directive::NO_FILE_COMP)),
+        _ => None,
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    kubehelm::cli::complete::run_if_requested(<Cli as clap::CommandFactory>::command, &complete_values);
+    let cli: Cli = kubehelm::cli::parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

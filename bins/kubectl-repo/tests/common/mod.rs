@@ -48,7 +48,10 @@ pub fn s(p: &Path) -> &str {
 
 /// The repository's own folder (for tests/charts).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 // ---- a tiny static HTTP(S) server -------------------------------------------------------------------
@@ -91,7 +94,12 @@ impl HttpServer {
     }
 
     /// As [`HttpServer::start_with`], misbehaving as `mode` says.
-    pub fn start_mode(root: &Path, auth: Option<String>, tls: Option<ServerTls>, mode: Mode) -> HttpServer {
+    pub fn start_mode(
+        root: &Path,
+        auth: Option<String>,
+        tls: Option<ServerTls>,
+        mode: Mode,
+    ) -> HttpServer {
         let config = tls.as_ref().map(server_config);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -104,7 +112,8 @@ impl HttpServer {
             while !s2.load(Ordering::Relaxed) && Instant::now() < deadline {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let (root, auth, l2, config) = (root.clone(), auth.clone(), l2.clone(), config.clone());
+                        let (root, auth, l2, config) =
+                            (root.clone(), auth.clone(), l2.clone(), config.clone());
                         std::thread::spawn(move || {
                             let _ = handle(stream, &root, auth.as_deref(), &l2, config, mode);
                         });
@@ -113,7 +122,12 @@ impl HttpServer {
                 }
             }
         });
-        HttpServer { port, tls: tls.is_some(), stop, log }
+        HttpServer {
+            port,
+            tls: tls.is_some(),
+            stop,
+            log,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -123,7 +137,13 @@ impl HttpServer {
 
     /// The Authorization headers the server saw for a path.
     pub fn auth_for(&self, path: &str) -> Vec<String> {
-        self.log.lock().unwrap().iter().filter(|(p, _)| p == path).map(|(_, a)| a.clone()).collect()
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, a)| a.clone())
+            .collect()
     }
 }
 
@@ -138,21 +158,34 @@ fn server_config(t: &ServerTls) -> Arc<rustls::ServerConfig> {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(&std::fs::read(&t.cert).unwrap()).map(|c| c.unwrap()).collect();
+        CertificateDer::pem_slice_iter(&std::fs::read(&t.cert).unwrap())
+            .map(|c| c.unwrap())
+            .collect();
     let key = PrivateKeyDer::from_pem_slice(&std::fs::read(&t.key).unwrap()).unwrap();
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
     let config = match &t.client_ca {
         Some(ca) => {
             let mut roots = rustls::RootCertStore::empty();
             for c in CertificateDer::pem_slice_iter(&std::fs::read(ca).unwrap()) {
                 roots.add(c.unwrap()).unwrap();
             }
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .unwrap();
-            builder.with_client_cert_verifier(verifier).with_single_cert(certs, key).unwrap()
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
+            builder
+                .with_client_cert_verifier(verifier)
+                .with_single_cert(certs, key)
+                .unwrap()
         }
-        None => builder.with_no_client_auth().with_single_cert(certs, key).unwrap(),
+        None => builder
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap(),
     };
     Arc::new(config)
 }
@@ -209,12 +242,26 @@ fn serve<S: Read + Write>(
     }
     let head = String::from_utf8_lossy(&head).into_owned();
     let mut lines = head.lines();
-    let path = lines.next().and_then(|l| l.split_whitespace().nth(1)).unwrap_or("/").to_string();
-    let headers: Vec<(String, String)> =
-        lines.filter_map(|h| h.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let path = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("/")
+        .to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|h| h.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let authorization = header("authorization");
-    log.lock().unwrap().push((path.clone(), authorization.clone()));
+    log.lock()
+        .unwrap()
+        .push((path.clone(), authorization.clone()));
     if mode == Mode::Silent {
         std::thread::sleep(Duration::from_secs(60));
         return Ok(());
@@ -234,9 +281,17 @@ fn serve<S: Read + Write>(
             write!(s, "HTTP/1.1 304 Not Modified\r\nETag: {tag}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
             return s.flush();
         }
-        write!(s, "HTTP/1.1 {status}\r\nETag: {tag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
+        write!(
+            s,
+            "HTTP/1.1 {status}\r\nETag: {tag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )?;
     } else {
-        write!(s, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
+        write!(
+            s,
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )?;
     }
     if mode == Mode::Truncate {
         s.write_all(&body[..body.len() / 2])?;
@@ -257,30 +312,97 @@ pub struct TlsFiles {
 }
 
 pub fn make_tls_files(dir: &Path) -> Option<TlsFiles> {
-    let have = Command::new("openssl").arg("version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    let have = Command::new("openssl")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     if !have {
         eprintln!("SKIP: openssl is not installed; the TLS tests are skipped");
         return None;
     }
     std::fs::create_dir_all(dir).unwrap();
     let run = |args: &[&str]| {
-        let o = Command::new("openssl").current_dir(dir).args(args).stdin(Stdio::null()).output().unwrap();
-        assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    let mut ca = vec!["req", "-x509", "-days", "2", "-subj", "/CN=kubehelm test CA", "-keyout", "ca.key", "-out", "ca.pem"];
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec![
+        "req",
+        "-x509",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=kubehelm test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ];
     ca.extend(ec);
-    ca.extend(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    ca.extend([
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
     run(&ca);
-    for (name, usage, san) in [("server", "serverAuth", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"), ("client", "clientAuth", "")] {
+    for (name, usage, san) in [
+        (
+            "server",
+            "serverAuth",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        ),
+        ("client", "clientAuth", ""),
+    ] {
         let mut req = vec!["req", "-subj"];
         let subj = format!("/CN=kubehelm test {name}");
-        let (key, csr, pem, ext) = (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.ext"));
+        let (key, csr, pem, ext) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+            format!("{name}.ext"),
+        );
         req.extend([subj.as_str(), "-keyout", &key, "-out", &csr]);
         req.extend(ec);
         run(&req);
-        write(&dir.join(&ext), &format!("{san}extendedKeyUsage={usage}\nbasicConstraints=CA:FALSE\n"));
-        run(&["x509", "-req", "-days", "2", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", &pem, "-extfile", &ext]);
+        write(
+            &dir.join(&ext),
+            &format!("{san}extendedKeyUsage={usage}\nbasicConstraints=CA:FALSE\n"),
+        );
+        run(&[
+            "x509",
+            "-req",
+            "-days",
+            "2",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-extfile",
+            &ext,
+        ]);
     }
     Some(TlsFiles {
         ca: dir.join("ca.pem"),
@@ -299,9 +421,18 @@ pub fn helm_env(home: &Path) -> Vec<(String, PathBuf)> {
         ("HELM_CONFIG_HOME".into(), home.join("config")),
         ("HELM_CACHE_HOME".into(), home.join("cache")),
         ("HELM_DATA_HOME".into(), home.join("data")),
-        ("HELM_REPOSITORY_CONFIG".into(), home.join("config/repositories.yaml")),
-        ("HELM_REPOSITORY_CACHE".into(), home.join("cache/repository")),
-        ("HELM_REGISTRY_CONFIG".into(), home.join("config/registry/config.json")),
+        (
+            "HELM_REPOSITORY_CONFIG".into(),
+            home.join("config/repositories.yaml"),
+        ),
+        (
+            "HELM_REPOSITORY_CACHE".into(),
+            home.join("cache/repository"),
+        ),
+        (
+            "HELM_REGISTRY_CONFIG".into(),
+            home.join("config/registry/config.json"),
+        ),
         ("DOCKER_CONFIG".into(), home.join("docker")),
         ("GNUPGHOME".into(), home.join("gnupg")),
     ]
@@ -310,7 +441,10 @@ pub fn helm_env(home: &Path) -> Vec<(String, PathBuf)> {
 pub fn run_bin(bin: &str, dir: &Path, home: &Path, args: &[&str]) -> Output {
     let mut c = Command::new(bin);
     c.current_dir(dir).args(args).stdin(Stdio::null());
-    c.env_remove("HELM_DEBUG").env_remove("SOURCE_DATE_EPOCH").env_remove("HELM_CONTENT_CACHE").env_remove("HELM_NAMESPACE");
+    c.env_remove("HELM_DEBUG")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("HELM_CONTENT_CACHE")
+        .env_remove("HELM_NAMESPACE");
     c.env("NO_PROXY", "127.0.0.1").env("no_proxy", "127.0.0.1");
     for (k, v) in helm_env(home) {
         c.env(k, v);
@@ -331,7 +465,12 @@ pub fn stderr(o: &Output) -> String {
 }
 
 pub fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "failed:\nstdout: {}\nstderr: {}", text(o), stderr(o));
+    assert!(
+        o.status.success(),
+        "failed:\nstdout: {}\nstderr: {}",
+        text(o),
+        stderr(o)
+    );
     text(o)
 }
 
@@ -341,7 +480,10 @@ pub fn err(o: &Output) -> String {
 }
 
 pub fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -376,7 +518,8 @@ pub fn reference_helm() -> Option<&'static str> {
 
 /// A repositories.yaml with these (name, url, username, password) entries.
 pub fn repositories_yaml(home: &Path, entries: &[(&str, &str, &str, &str)]) {
-    let mut s = String::from("apiVersion: \"\"\ngenerated: \"0001-01-01T00:00:00Z\"\nrepositories:\n");
+    let mut s =
+        String::from("apiVersion: \"\"\ngenerated: \"0001-01-01T00:00:00Z\"\nrepositories:\n");
     for (name, url, user, pass) in entries {
         s.push_str(&format!(
             "- caFile: \"\"\n  certFile: \"\"\n  insecure_skip_tls_verify: false\n  keyFile: \"\"\n  name: {name}\n  pass_credentials_all: false\n  password: \"{pass}\"\n  url: {url}\n  username: \"{user}\"\n"
@@ -407,7 +550,10 @@ impl Drop for Registry {
 }
 
 fn find_registry_binary() -> Option<PathBuf> {
-    ["/usr/bin/docker-registry", "/usr/sbin/docker-registry"].iter().map(PathBuf::from).find(|p| p.exists())
+    ["/usr/bin/docker-registry", "/usr/sbin/docker-registry"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
 }
 
 /// A registry on a free loopback port, storing into a temp folder; stopped when dropped.
@@ -423,7 +569,11 @@ pub fn start_registry_auth(tag: &str, user: Option<(&str, &str)>) -> Option<Regi
         return None;
     };
     let dir = Tmp::new(&format!("registry-{tag}"));
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let config = dir.0.join("config.yml");
     let mut auth = String::new();
     if let Some((u, p)) = user {
@@ -432,11 +582,16 @@ pub fn start_registry_auth(tag: &str, user: Option<(&str, &str)>) -> Option<Regi
         match o {
             Ok(o) if o.status.success() => std::fs::write(&htpasswd, &o.stdout).unwrap(),
             _ => {
-                eprintln!("SKIP: htpasswd (apache2-utils) is not installed; registry login tests skipped");
+                eprintln!(
+                    "SKIP: htpasswd (apache2-utils) is not installed; registry login tests skipped"
+                );
                 return None;
             }
         }
-        auth = format!("auth:\n  htpasswd:\n    realm: kubehelm-test\n    path: {}\n", htpasswd.display());
+        auth = format!(
+            "auth:\n  htpasswd:\n    realm: kubehelm-test\n    path: {}\n",
+            htpasswd.display()
+        );
     }
     write(
         &config,
@@ -453,11 +608,18 @@ pub fn start_registry_auth(tag: &str, user: Option<(&str, &str)>) -> Option<Regi
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
-    let reg = Registry { child, port, _dir: dir };
+    let reg = Registry {
+        child,
+        port,
+        _dir: dir,
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            let _ = write!(s, "GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let _ = write!(
+                s,
+                "GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            );
             let mut buf = String::new();
             let _ = s.read_to_string(&mut buf);
             if buf.starts_with("HTTP/1.1 200") || buf.starts_with("HTTP/1.1 401") {
@@ -481,25 +643,47 @@ pub fn make_chart(dir: &Path, name: &str, version: &str, extra_chart_yaml: &str)
         &format!("apiVersion: v2\nname: {name}\nversion: {version}\ndescription: The {name} chart\nappVersion: \"1.0\"\n{extra_chart_yaml}"),
     );
     write(&src.join(name).join("values.yaml"), "replicas: 1\n");
-    write(&src.join(name).join("templates/cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n");
+    write(
+        &src.join(name).join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+    );
     let out = dir.join(format!("{name}-{version}.tgz"));
-    let st = Command::new("tar").arg("-czf").arg(&out).arg("-C").arg(&src).arg(name).status().unwrap();
+    let st = Command::new("tar")
+        .arg("-czf")
+        .arg(&out)
+        .arg("-C")
+        .arg(&src)
+        .arg(name)
+        .status()
+        .unwrap();
     assert!(st.success());
     std::fs::remove_dir_all(&src).unwrap();
     out
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    let o = Command::new("sha256sum").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().and_then(|mut c| {
-        c.stdin.take().unwrap().write_all(data)?;
-        c.wait_with_output()
-    });
-    String::from_utf8_lossy(&o.unwrap().stdout).split_whitespace().next().unwrap_or_default().to_string()
+    let o = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(data)?;
+            c.wait_with_output()
+        });
+    String::from_utf8_lossy(&o.unwrap().stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 pub fn run_stdin(bin: &str, dir: &Path, home: &Path, args: &[&str], input: &[u8]) -> Output {
     let mut c = Command::new(bin);
-    c.current_dir(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     c.env_remove("HELM_DEBUG").env_remove("HELM_CONTENT_CACHE");
     c.env("NO_PROXY", "127.0.0.1").env("no_proxy", "127.0.0.1");
     for (k, v) in helm_env(home) {
