@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::archive::{load_archive_files, BufferedFile, GZIP_HEADER_ERROR, MAX_DECOMPRESSED_FILE_SIZE};
+use super::archive::{
+    load_archive_files_with, Budget, BufferedFile, LoadLimits, GZIP_HEADER_ERROR, MAX_DECOMPRESSED_FILE_SIZE,
+};
 use super::ignore::{Rules, HELM_IGNORE};
 use super::metadata::{decode_chart_base, decode_lock, decode_metadata, go_quote};
 use super::{go_ext, Chart, Error, File, Metadata, API_VERSION_V1};
@@ -80,7 +82,11 @@ pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
     let top = absolute(dir);
     let chart_yaml = top.join("Chart.yaml");
     let data = std::fs::read(&chart_yaml).map_err(|e| {
-        Error::msg(format!("unable to detect chart at {}: {}", chart_yaml.display(), go_os_error("open", &chart_yaml, &e)))
+        Error::msg(format!(
+            "unable to detect chart at {}: {}",
+            chart_yaml.display(),
+            go_os_error("open", &chart_yaml, &e)
+        ))
     })?;
     check_api_version(&data)?;
 
@@ -92,69 +98,138 @@ pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
     }
     rules.add_defaults();
 
+    let mut budget = Budget::new(LoadLimits::from_env());
     let mut files = Vec::new();
-    walk(&top, "", &rules, &mut files, 0)?;
-    load_files(files)
+    let mut walk = Walk { rules: &rules, files: &mut files, budget: &mut budget, ancestors: Vec::new() };
+    walk.dir(&top, "")?;
+    load_files_with(files, &mut budget, 0)
 }
 
-/// Symlink loops are followed by Helm until the stack runs out; we stop here.
-const MAX_WALK_DEPTH: usize = 128;
+/// `sympath.Walk` + the loader's walk function: lexical (byte) order, symlinks followed and reported
+/// under the link's name with Helm's notice, ignored folders skipped whole. Names that are not UTF-8
+/// are read from their real path and enter the chart with U+FFFD in place of the bad bytes. Folders
+/// nest as deep as the file system allows; a symbolic link back into a folder being walked is a loop.
+struct Walk<'a> {
+    rules: &'a Rules,
+    files: &'a mut Vec<BufferedFile>,
+    budget: &'a mut Budget,
+    /// (device, inode) of each folder from the top to the current one.
+    ancestors: Vec<(u64, u64)>,
+}
 
-/// `sympath.Walk` + the loader's walk function: lexical order, symlinks followed (reported under the
-/// link's name), ignored folders skipped whole.
-fn walk(path: &Path, rel: &str, rules: &Rules, files: &mut Vec<BufferedFile>, depth: usize) -> Result<(), Error> {
-    if depth > MAX_WALK_DEPTH {
-        return Err(Error::msg(format!("error evaluating symlink {}: too many levels of symbolic links", path.display())));
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+/// slog's text handler quoting of an attribute value: bare unless it needs quotes.
+fn slog_value(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && c != '"' && c != '=' && !c.is_control()) {
+        s.to_string()
+    } else {
+        go_quote(s)
     }
-    let mut names: Vec<String> = Vec::new();
-    let rd = std::fs::read_dir(path).map_err(|e| Error::msg(go_os_error("open", path, &e)))?;
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::msg(go_os_error("readdirent", path, &e)))?;
-        names.push(entry.file_name().to_string_lossy().into_owned());
+}
+
+impl Walk<'_> {
+    fn dir(&mut self, path: &Path, rel: &str) -> Result<(), Error> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::msg(go_os_error("stat", path, &e)))?;
+        let id = file_id(&meta);
+        if cfg!(unix) && self.ancestors.contains(&id) {
+            return Err(Error::msg(format!(
+                "error evaluating symlink {}: too many levels of symbolic links (it leads back into a folder \
+                 that contains it)",
+                path.display()
+            )));
+        }
+        self.ancestors.push(id);
+        let result = self.entries(path, rel);
+        self.ancestors.pop();
+        result
     }
-    names.sort();
-    for name in names {
-        let full = path.join(&name);
-        let n = if rel.is_empty() { name.clone() } else { format!("{}/{}", rel, name) };
-        let lmeta = std::fs::symlink_metadata(&full).map_err(|e| Error::msg(go_os_error("lstat", &full, &e)))?;
-        let meta = if lmeta.file_type().is_symlink() {
-            std::fs::metadata(&full).map_err(|e| {
-                Error::msg(format!("error evaluating symlink {}: {}", full.display(), go_os_error("lstat", &full, &e)))
-            })?
-        } else {
-            lmeta
-        };
-        if meta.is_dir() {
-            if rules.ignore(&n, true) {
+
+    fn entries(&mut self, path: &Path, rel: &str) -> Result<(), Error> {
+        let mut names: Vec<std::ffi::OsString> = Vec::new();
+        let rd = std::fs::read_dir(path).map_err(|e| Error::msg(go_os_error("open", path, &e)))?;
+        for entry in rd {
+            let entry = entry.map_err(|e| Error::msg(go_os_error("readdirent", path, &e)))?;
+            names.push(entry.file_name());
+        }
+        names.sort();
+        for os_name in names {
+            let full = path.join(&os_name);
+            let name = os_name.to_string_lossy();
+            let n = if rel.is_empty() { name.to_string() } else { format!("{}/{}", rel, name) };
+            let lmeta = std::fs::symlink_metadata(&full).map_err(|e| Error::msg(go_os_error("lstat", &full, &e)))?;
+            let meta = if lmeta.file_type().is_symlink() {
+                let resolved = std::fs::canonicalize(&full).map_err(|e| {
+                    Error::msg(format!(
+                        "error evaluating symlink {}: {}",
+                        full.display(),
+                        go_os_error("lstat", &full, &e)
+                    ))
+                })?;
+                eprintln!(
+                    "level=INFO msg=\"found symbolic link in path. Contents of linked file included and used\" path={} resolved={}",
+                    slog_value(&full.display().to_string()),
+                    slog_value(&resolved.display().to_string())
+                );
+                std::fs::metadata(&full).map_err(|e| {
+                    Error::msg(format!(
+                        "error evaluating symlink {}: {}",
+                        full.display(),
+                        go_os_error("lstat", &full, &e)
+                    ))
+                })?
+            } else {
+                lmeta
+            };
+            if meta.is_dir() {
+                if self.rules.ignore(&n, true) {
+                    continue;
+                }
+                self.dir(&full, &n)?;
                 continue;
             }
-            walk(&full, &n, rules, files, depth + 1)?;
-            continue;
+            if self.rules.ignore(&n, false) {
+                continue;
+            }
+            if !meta.is_file() {
+                return Err(Error::msg(format!(
+                    "cannot load irregular file {} as it has file mode type bits set",
+                    full.display()
+                )));
+            }
+            if meta.len() > MAX_DECOMPRESSED_FILE_SIZE {
+                return Err(self.budget.fail(format!(
+                    "chart file {} is larger than the maximum file size {}",
+                    go_quote(&name),
+                    MAX_DECOMPRESSED_FILE_SIZE
+                )));
+            }
+            self.budget.take_file(meta.len())?;
+            let mut data = std::fs::read(&full)
+                .map_err(|e| Error::msg(format!("error reading {}: {}", n, go_os_error("open", &full, &e))))?;
+            if data.len() as u64 > MAX_DECOMPRESSED_FILE_SIZE {
+                return Err(self.budget.fail(format!(
+                    "chart file {} is larger than the maximum file size {}",
+                    go_quote(&name),
+                    MAX_DECOMPRESSED_FILE_SIZE
+                )));
+            }
+            if data.starts_with(UTF8_BOM) {
+                data.drain(..3);
+            }
+            self.files.push(BufferedFile { name: n, data });
         }
-        if rules.ignore(&n, false) {
-            continue;
-        }
-        if !meta.is_file() {
-            return Err(Error::msg(format!(
-                "cannot load irregular file {} as it has file mode type bits set",
-                full.display()
-            )));
-        }
-        if meta.len() > MAX_DECOMPRESSED_FILE_SIZE {
-            return Err(Error::msg(format!(
-                "chart file {} is larger than the maximum file size {}",
-                go_quote(&name),
-                MAX_DECOMPRESSED_FILE_SIZE
-            )));
-        }
-        let mut data = std::fs::read(&full)
-            .map_err(|e| Error::msg(format!("error reading {}: {}", n, go_os_error("open", &full, &e))))?;
-        if data.starts_with(UTF8_BOM) {
-            data.drain(..3);
-        }
-        files.push(BufferedFile { name: n, data });
+        Ok(())
     }
-    Ok(())
 }
 
 /// `loader.LoadFile`: a chart archive on disk.
@@ -171,34 +246,39 @@ pub fn load_file(path: &Path) -> Result<Chart, Error> {
             detect_content_type(&data)
         )));
     }
-    let files = load_archive_files(&data).map_err(|e| {
+    let mut budget = Budget::new(LoadLimits::from_env());
+    let files = load_archive_files_with(&data, &mut budget).map_err(|e| {
         if e.to_string() == GZIP_HEADER_ERROR {
             Error::msg(format!("file '{}' does not appear to be a valid chart file (details: {})", name, e))
+        } else if budget.exceeded {
+            // Helm prints no cause; a limit is worth naming.
+            e.wrap("unable to load chart archive")
         } else {
             Error::msg("unable to load chart archive")
         }
     })?;
-    dispatch_archive(files)
+    dispatch_archive(files, &mut budget)
 }
 
 /// `loader.LoadArchive`: chart archive bytes (a stream).
 pub fn load_archive(bytes: &[u8]) -> Result<Chart, Error> {
-    let files = load_archive_files(bytes).map_err(|e| {
+    let mut budget = Budget::new(LoadLimits::from_env());
+    let files = load_archive_files_with(bytes, &mut budget).map_err(|e| {
         if e.to_string() == GZIP_HEADER_ERROR {
             Error::msg(format!("stream does not appear to be a valid chart file (details: {})", e))
         } else {
             e.wrap("unable to load chart archive")
         }
     })?;
-    dispatch_archive(files)
+    dispatch_archive(files, &mut budget)
 }
 
-fn dispatch_archive(files: Vec<BufferedFile>) -> Result<Chart, Error> {
+fn dispatch_archive(files: Vec<BufferedFile>, budget: &mut Budget) -> Result<Chart, Error> {
     match files.iter().find(|f| f.name == "Chart.yaml") {
         Some(f) => check_api_version(&f.data)?,
         None => return Err(Error::msg("unable to detect chart version, no Chart.yaml found")),
     }
-    load_files(files)
+    load_files_with(files, budget, 0)
 }
 
 /// A little of Go's `http.DetectContentType`, for the "not a gzipped archive" message.
@@ -231,8 +311,7 @@ fn detect_content_type(data: &[u8]) -> &'static str {
 /// with `merge_maps`. Numbers are float64 (serde_json f64).
 pub fn load_values(data: &[u8]) -> Result<Map<String, Value>, Error> {
     let mut values = Map::new();
-    let docs = split_documents(data)
-        .map_err(|e| Error::msg(e).wrap("error reading yaml document"))?;
+    let docs = split_documents(data).map_err(|e| Error::msg(e).wrap("error reading yaml document"))?;
     for doc in docs {
         let v = goyaml::from_str(yaml_text(&doc)?)
             .map_err(|e| Error::msg(e.to_string()).wrap("cannot unmarshal yaml document"))?;
@@ -309,6 +388,11 @@ pub fn merge_maps(a: Map<String, Value>, b: Map<String, Value>) -> Map<String, V
 
 /// `loader.LoadFiles`: sorts in-memory files into a chart and loads the subcharts under charts/.
 pub fn load_files(files: Vec<BufferedFile>) -> Result<Chart, Error> {
+    load_files_with(files, &mut Budget::new(LoadLimits::from_env()), 0)
+}
+
+/// [`load_files`] for the chart at nesting level `depth` of a load whose budget is `budget`.
+fn load_files_with(files: Vec<BufferedFile>, budget: &mut Budget, depth: usize) -> Result<Chart, Error> {
     let mut c = Chart::default();
     let mut have_metadata = false;
     for f in &files {
@@ -375,12 +459,13 @@ pub fn load_files(files: Vec<BufferedFile>) -> Result<Chart, Error> {
     }
     c.metadata.validate()?;
 
-    for (n, files) in subcharts {
+    for (n, mut files) in subcharts {
         if n.starts_with('_') || n.starts_with('.') {
             continue;
         }
+        budget.enter(depth + 1, &n, c.name())?;
         let result = if go_ext(&n) == ".tgz" {
-            let file = &files[0];
+            let file = files.swap_remove(0);
             if file.name != n {
                 return Err(Error::msg(format!(
                     "error unpacking subchart tar in {}: expected {}, got {}",
@@ -389,7 +474,12 @@ pub fn load_files(files: Vec<BufferedFile>) -> Result<Chart, Error> {
                     file.name
                 )));
             }
-            load_archive_files(&file.data).and_then(load_files)
+            drop(files);
+            // The archive's bytes go before its subcharts load: held down the whole nesting, archives
+            // inside archives would cost memory quadratic in the depth.
+            let unpacked = load_archive_files_with(&file.data, budget);
+            drop(file);
+            unpacked.and_then(|files| load_files_with(files, budget, depth + 1))
         } else {
             let buff: Vec<BufferedFile> = files
                 .into_iter()
@@ -398,10 +488,12 @@ pub fn load_files(files: Vec<BufferedFile>) -> Result<Chart, Error> {
                     Some(BufferedFile { name: rest.to_string(), data: f.data })
                 })
                 .collect();
-            load_files(buff)
+            load_files_with(buff, budget, depth + 1)
         };
         match result {
             Ok(sc) => c.dependencies.push(sc),
+            // A limit's refusal names the limit and the subchart; a chain of 1,000 contexts would not help.
+            Err(e) if budget.whole_load => return Err(e),
             Err(e) => return Err(e.wrap(format!("error unpacking subchart {} in {}", n, c.name()))),
         }
     }

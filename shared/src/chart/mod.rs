@@ -13,7 +13,10 @@ pub mod create;
 pub mod save;
 pub mod show;
 
-pub use archive::{load_archive_files, BufferedFile, MAX_DECOMPRESSED_CHART_SIZE, MAX_DECOMPRESSED_FILE_SIZE};
+pub use archive::{
+    load_archive_files, BufferedFile, LoadLimits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_FILES, DEFAULT_MAX_TOTAL_BYTES,
+    MAX_DECOMPRESSED_CHART_SIZE, MAX_DECOMPRESSED_FILE_SIZE,
+};
 pub use load::{load, load_archive, load_dir, load_file, load_files, load_values, merge_maps};
 pub(crate) use load::go_os_error;
 pub(crate) use metadata::go_quote as metadata_quote;
