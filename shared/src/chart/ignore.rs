@@ -1,6 +1,7 @@
 //! `.helmignore` exactly as Helm's `pkg/ignore` reads it: Go `filepath.Match` globs, rules evaluated in
 //! order with the first decision winning, `!` rules that ignore whatever they do *not* match, `**`
-//! rejected, and the default rule `templates/.?*`. Not gitignore.
+//! rejected, and the default rule `templates/.?*`. Not gitignore. Matching is Go's own algorithm: each
+//! `*` chunk is placed once, at its first fit, so a match costs at most pattern × name steps.
 
 use super::Error;
 
@@ -157,6 +158,12 @@ pub fn go_match(pattern: &str, name: &str) -> Result<bool, BadPattern> {
                 }
                 i += 1;
             }
+        }
+        // Go checks the rest of the pattern before answering no, so a malformed tail is an error.
+        while !pattern.is_empty() {
+            let (_, chunk, rest) = scan_chunk(pattern);
+            pattern = rest;
+            match_chunk(chunk, &[])?;
         }
         return Ok(false);
     }
@@ -368,6 +375,8 @@ mod tests {
             ("{a,b}.txt", "a.txt", Ok(false)),
             ("[!a]", "b", Ok(false)),
             ("[!a]", "!", Ok(true)),
+            ("a*b[", "ac", Err(BadPattern)),
+            ("x*[", "abc", Err(BadPattern)),
         ];
         for (p, n, want) in rows {
             assert_eq!(go_match(p, n), *want, "Match({p:?}, {n:?})");
@@ -421,6 +430,16 @@ mod tests {
         for (text, path, is_dir, want) in rows {
             assert_eq!(rules(text).ignore(path, *is_dir), *want, "rules {text:?} path {path:?}");
         }
+    }
+
+    #[test]
+    fn hostile_patterns_match_in_polynomial_time() {
+        let name = "a".repeat(20_000);
+        let start = std::time::Instant::now();
+        assert_eq!(go_match(&format!("{}b", "*a".repeat(50)), &name), Ok(false));
+        assert_eq!(go_match(&"*a".repeat(50), &name), Ok(true));
+        assert_eq!(go_match(&format!("{}*b", "*?".repeat(50)), &name), Ok(false));
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "took {:?}", start.elapsed());
     }
 
     #[test]

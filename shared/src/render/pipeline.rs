@@ -265,62 +265,10 @@ fn source_path(doc: &str) -> Option<&str> {
     (!rest.is_empty()).then_some(rest)
 }
 
-/// Go's `filepath.Match` on `/`-separated paths: `*` and `?` stop at `/`, classes with `^` negation.
+/// Go's `filepath.Match` on `/`-separated paths (`*` and `?` stop at `/`, classes with `^` negation); a
+/// malformed pattern matches nothing, as Helm ignores Match's error. Go's algorithm: no backtracking.
 pub fn go_path_match(pattern: &str, name: &str) -> bool {
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some(('*', rest)) => (0..=n.len()).take_while(|&i| i == 0 || n[i - 1] != '/').any(|i| go(rest, &n[i..])),
-            Some(('?', rest)) => n.first().is_some_and(|c| *c != '/') && go(rest, &n[1..]),
-            Some(('[', rest)) => {
-                let Some(c) = n.first().copied() else { return false };
-                if c == '/' {
-                    return false;
-                }
-                let (negated, mut body) = match rest.first() {
-                    Some('^') => (true, &rest[1..]),
-                    _ => (false, rest),
-                };
-                let mut matched = false;
-                let mut first = true;
-                loop {
-                    match body.first() {
-                        None => return false,
-                        Some(']') if !first => {
-                            body = &body[1..];
-                            break;
-                        }
-                        _ => {}
-                    }
-                    first = false;
-                    let mut lo = body[0];
-                    body = &body[1..];
-                    if lo == '\\' {
-                        let Some(x) = body.first() else { return false };
-                        lo = *x;
-                        body = &body[1..];
-                    }
-                    let mut hi = lo;
-                    if body.first() == Some(&'-') && body.get(1).is_some_and(|x| *x != ']') {
-                        hi = body[1];
-                        body = &body[2..];
-                    }
-                    if lo <= c && c <= hi {
-                        matched = true;
-                    }
-                }
-                matched != negated && go(body, &n[1..])
-            }
-            Some(('\\', rest)) => match rest.split_first() {
-                Some((lit, rest)) => n.first() == Some(lit) && go(rest, &n[1..]),
-                None => false,
-            },
-            Some((lit, rest)) => n.first() == Some(lit) && go(rest, &n[1..]),
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
+    crate::chart::ignore::go_match(pattern, name).unwrap_or(false)
 }
 
 /// Write rendered files under `dir` as `helm template --output-dir` does; returns the `wrote …` lines.
