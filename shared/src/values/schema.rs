@@ -1,6 +1,7 @@
 //! values.schema.json validation (Helm's `util.ValidateAgainstSchema`): each chart's schema checks
 //! its own slice of the coalesced values; errors are worded and nested as santhosh-tekuri/jsonschema
 //! v6 (Helm's validator) prints them, numbers formatted as golang.org/x/text's English printer does.
+//! Validation is bounded: a walk counts the work before the validator runs, and stops `$ref` cycles.
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::ValidationError;
@@ -60,23 +61,502 @@ fn draft_year(schema: &Value) -> u32 {
 
 /// `util.ValidateAgainstSingleSchema`: one schema document against one values map. The error text
 /// is santhosh's listing (`- at '/x': …` lines) followed by a newline.
+///
+/// The work is bounded first (see [`DEFAULT_SCHEMA_MAX_STEPS`]), `$ref` cycles are Helm's `reference
+/// cycle` error, references to other documents are refused unless [`FETCH_REFS_ENV`] allows them, and
+/// at most [`MAX_SCHEMA_ERRORS`] errors are listed.
 pub fn validate_single_schema(values: &Values, schema: &[u8]) -> Result<(), Error> {
     let schema: Value = serde_json::from_slice(schema).map_err(|e| Error(e.to_string()))?;
     let year = draft_year(&schema);
-    let validator = jsonschema::options()
-        .should_validate_formats(year <= 7)
-        .build(&schema)
-        .map_err(|e| Error(format!("jsonschema: invalid schema: {}", e)))?;
     let instance = Value::Object(values.clone());
-    let errors: Vec<ValidationError> = validator.iter_errors(&instance).collect();
+    bounded_walk(&schema, &instance, year == 4)?;
+    let options = jsonschema::options().should_validate_formats(year <= 7);
+    let options =
+        if fetch_refs_allowed() { options.with_base_uri(SCHEMA_URL).with_retriever(FetchRefs) } else { options };
+    let validator = options.build(&schema).map_err(|e| Error(format!("jsonschema: invalid schema: {}", e)))?;
+    let mut errors: Vec<ValidationError> = validator.iter_errors(&instance).take(MAX_SCHEMA_ERRORS + 1).collect();
     if errors.is_empty() {
         return Ok(());
     }
+    let more = errors.len() > MAX_SCHEMA_ERRORS;
+    errors.truncate(MAX_SCHEMA_ERRORS);
     let items: Vec<Item> = errors.iter().map(|e| to_item(e, &instance)).collect();
     let items = merge_required(items);
     let mut out = String::new();
     render_level(&items, &[], 1, &mut out);
+    if more {
+        out.push_str(&format!("\n(only the first {MAX_SCHEMA_ERRORS} errors are listed)"));
+    }
     Ok(()).and(Err(Error(format!("{}\n", out.trim_start_matches('\n')))))
+}
+
+/// The most evaluation steps (one schema applied at one place of the values) a schema may need,
+/// counting every branch of `anyOf`/`oneOf` and every `$ref` followed; `KUBECTL_CHART_SCHEMA_MAX_STEPS`
+/// overrides it. A tiny schema of nested `anyOf`s and `$ref`s would otherwise need exponential work.
+pub const DEFAULT_SCHEMA_MAX_STEPS: u64 = 1_000_000;
+/// The most errors listed for one schema.
+pub const MAX_SCHEMA_ERRORS: usize = 1_000;
+/// The deepest nesting of evaluation (places in the values plus `$ref`s followed on the way).
+const MAX_EVAL_DEPTH: usize = 1_000;
+/// The address Helm gives a chart's schema document (relative `$ref`s resolve against it).
+const SCHEMA_URL: &str = "file:///values.schema.json";
+/// The opt-in to fetch `$ref`d schema documents from the network or disk, as Helm does.
+pub const FETCH_REFS_ENV: &str = "KUBECTL_CHART_SCHEMA_FETCH_REFS";
+
+fn max_steps() -> u64 {
+    std::env::var("KUBECTL_CHART_SCHEMA_MAX_STEPS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_SCHEMA_MAX_STEPS)
+}
+
+fn fetch_refs_allowed() -> bool {
+    std::env::var(FETCH_REFS_ENV).is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
+}
+
+/// RFC 3986 reference resolution, enough for `$id` and `$ref` values.
+fn join_uri(base: &str, r: &str) -> String {
+    let base = base.split('#').next().unwrap_or(base);
+    let has_scheme = |s: &str| {
+        let end = s.find([':', '/', '?', '#']);
+        end.is_some_and(|i| {
+            i > 0 && s.as_bytes()[i] == b':' && s[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+    };
+    if has_scheme(r) {
+        return r.to_string();
+    }
+    if r.is_empty() {
+        return base.to_string();
+    }
+    if r.starts_with('#') {
+        return format!("{base}{r}");
+    }
+    let scheme_end = base.find(':').map_or(0, |i| i + 1);
+    if r.starts_with("//") {
+        return format!("{}{}", &base[..scheme_end], r);
+    }
+    let after_scheme = &base[scheme_end..];
+    let authority_end = if let Some(rest) = after_scheme.strip_prefix("//") {
+        scheme_end + 2 + rest.find('/').unwrap_or(rest.len())
+    } else {
+        scheme_end
+    };
+    let (prefix, path) = base.split_at(authority_end);
+    let merged = if r.starts_with('/') {
+        r.to_string()
+    } else {
+        let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+        format!("{dir}{r}")
+    };
+    // remove_dot_segments
+    let (path_part, tail) = match merged.find(['?', '#']) {
+        Some(i) => merged.split_at(i),
+        None => (merged.as_str(), ""),
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path_part.split('/').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        match *seg {
+            "." => {
+                if i == segments.len() - 1 {
+                    out.push("");
+                }
+            }
+            ".." => {
+                if out.len() > 1 {
+                    out.pop();
+                }
+                if i == segments.len() - 1 {
+                    out.push("");
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    format!("{}{}{}", prefix, out.join("/"), tail)
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Where each schema resource and anchor of one document is, by absolute address.
+struct Index<'s> {
+    resources: std::collections::HashMap<String, &'s Value>,
+    anchors: std::collections::HashMap<String, &'s Value>,
+    /// The base address inside each schema that sets `$id`.
+    bases: std::collections::HashMap<*const Value, String>,
+    /// Every `$ref` in the document with the base address it resolves against.
+    refs: Vec<(String, String)>,
+}
+
+impl<'s> Index<'s> {
+    fn build(root: &'s Value, draft4: bool) -> Self {
+        let mut ix = Index {
+            resources: Default::default(),
+            anchors: Default::default(),
+            bases: Default::default(),
+            refs: Vec::new(),
+        };
+        ix.resources.insert(SCHEMA_URL.to_string(), root);
+        ix.walk(root, SCHEMA_URL.to_string(), draft4);
+        ix
+    }
+
+    fn walk(&mut self, v: &'s Value, mut base: String, draft4: bool) {
+        match v {
+            Value::Object(m) => {
+                let id = m.get(if draft4 { "id" } else { "$id" }).and_then(Value::as_str);
+                if let Some(id) = id {
+                    if let Some(name) = id.strip_prefix('#') {
+                        self.anchors.insert(format!("{base}#{name}"), v);
+                    } else {
+                        base = join_uri(&base, id.split('#').next().unwrap_or(id));
+                        self.resources.insert(base.clone(), v);
+                        self.bases.insert(v as *const Value, base.clone());
+                    }
+                }
+                for key in ["$anchor", "$dynamicAnchor"] {
+                    if let Some(a) = m.get(key).and_then(Value::as_str) {
+                        self.anchors.insert(format!("{base}#{a}"), v);
+                    }
+                }
+                for key in ["$ref", "$dynamicRef"] {
+                    if let Some(r) = m.get(key).and_then(Value::as_str) {
+                        self.refs.push((r.to_string(), base.clone()));
+                    }
+                }
+                for (k, child) in m {
+                    if matches!(k.as_str(), "enum" | "const" | "default" | "examples") {
+                        continue;
+                    }
+                    self.walk(child, base.clone(), draft4);
+                }
+            }
+            Value::Array(a) => {
+                for child in a {
+                    self.walk(child, base.clone(), draft4);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The schema `r` refers to from `base`, with the base address in effect there; `Err` holds the
+    /// address of a document this one does not contain.
+    fn resolve(&self, r: &str, base: &str) -> Result<Option<(&'s Value, String)>, String> {
+        let abs = join_uri(base, r);
+        let (doc, frag) = abs.split_once('#').unwrap_or((&abs, ""));
+        let Some(root) = self.resources.get(doc).copied() else {
+            return Err(doc.to_string());
+        };
+        let frag = percent_decode(frag);
+        if frag.is_empty() {
+            return Ok(Some((root, doc.to_string())));
+        }
+        if let Some(ptr) = frag.strip_prefix('/') {
+            let mut cur = root;
+            let mut cur_base = doc.to_string();
+            for tok in ptr.split('/') {
+                let tok = tok.replace("~1", "/").replace("~0", "~");
+                cur = match cur {
+                    Value::Object(m) => match m.get(&tok) {
+                        Some(c) => c,
+                        None => return Ok(None),
+                    },
+                    Value::Array(a) => match tok.parse::<usize>().ok().and_then(|i| a.get(i)) {
+                        Some(c) => c,
+                        None => return Ok(None),
+                    },
+                    _ => return Ok(None),
+                };
+                if let Some(b) = self.bases.get(&(cur as *const Value)) {
+                    cur_base = b.clone();
+                }
+            }
+            return Ok(Some((cur, cur_base)));
+        }
+        Ok(self.anchors.get(&format!("{doc}#{frag}")).map(|v| (*v, doc.to_string())))
+    }
+
+    /// `URL#/pointer` of a schema of this document (for messages).
+    fn location(&self, target: *const Value) -> String {
+        fn find(v: &Value, target: *const Value, path: &mut Vec<String>) -> bool {
+            if std::ptr::eq(v, target) {
+                return true;
+            }
+            match v {
+                Value::Object(m) => {
+                    for (k, c) in m {
+                        path.push(k.replace('~', "~0").replace('/', "~1"));
+                        if find(c, target, path) {
+                            return true;
+                        }
+                        path.pop();
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, c) in a.iter().enumerate() {
+                        path.push(i.to_string());
+                        if find(c, target, path) {
+                            return true;
+                        }
+                        path.pop();
+                    }
+                }
+                _ => {}
+            }
+            false
+        }
+        let mut best: Option<String> = None;
+        for (uri, root) in &self.resources {
+            let mut path = Vec::new();
+            if find(root, target, &mut path) {
+                let loc = format!("{}#{}", uri, path.iter().map(|t| format!("/{t}")).collect::<String>());
+                if best.as_ref().is_none_or(|b| loc.len() < b.len()) {
+                    best = Some(loc);
+                }
+            }
+        }
+        best.unwrap_or_else(|| format!("{SCHEMA_URL}#"))
+    }
+}
+
+/// Why the bounded walk stopped.
+enum Stop {
+    /// santhosh's `InfiniteLoopError`: the same schema again at the same place, through `$ref`s.
+    Cycle {
+        at: Vec<String>,
+        message: String,
+    },
+    Steps(u64),
+    Depth,
+}
+
+/// A walk over every (schema, place in the values) pair validation could evaluate (every branch of every
+/// applicator, every `$ref`), counted and stopped at the limit, before the validator runs.
+struct Walk<'s> {
+    index: Index<'s>,
+    steps: u64,
+    max_steps: u64,
+    /// (schema, depth in the values, length of the keyword path) of each schema being evaluated.
+    stack: Vec<(*const Value, usize, usize)>,
+    keyword_path: Vec<String>,
+    instance_path: Vec<String>,
+}
+
+impl<'s> Walk<'s> {
+    fn visit(&mut self, schema: &'s Value, base: &str, inst: &Value) -> Result<(), Stop> {
+        self.steps += 1;
+        if self.steps > self.max_steps {
+            return Err(Stop::Steps(self.max_steps));
+        }
+        let ptr = schema as *const Value;
+        let depth = self.instance_path.len();
+        for (s, d, keyword_len) in self.stack.iter().rev() {
+            if *d != depth {
+                break;
+            }
+            if *s == ptr {
+                let join = |p: &[String]| p.iter().map(|t| format!("/{}", escape(t))).collect::<String>();
+                return Err(Stop::Cycle {
+                    at: self.instance_path.clone(),
+                    message: format!(
+                        "both {} and {} resolve to {} causing reference cycle",
+                        join(&self.keyword_path),
+                        join(&self.keyword_path[..*keyword_len]),
+                        crate::chart::metadata_quote(&self.index.location(ptr))
+                    ),
+                });
+            }
+        }
+        if self.stack.len() >= MAX_EVAL_DEPTH {
+            return Err(Stop::Depth);
+        }
+        let Value::Object(m) = schema else { return Ok(()) };
+        let own_base = self.index.bases.get(&ptr).cloned();
+        let base = own_base.as_deref().unwrap_or(base);
+        self.stack.push((ptr, depth, self.keyword_path.len()));
+        let r = self.keywords(m, base, inst);
+        self.stack.pop();
+        r
+    }
+
+    fn sub(&mut self, keys: &[&str], schema: &'s Value, base: &str, inst: &Value) -> Result<(), Stop> {
+        let n = self.keyword_path.len();
+        self.keyword_path.extend(keys.iter().map(|k| k.to_string()));
+        let r = self.visit(schema, base, inst);
+        self.keyword_path.truncate(n);
+        r
+    }
+
+    fn child(&mut self, keys: &[&str], place: String, schema: &'s Value, base: &str, inst: &Value) -> Result<(), Stop> {
+        self.instance_path.push(place);
+        let r = self.sub(keys, schema, base, inst);
+        self.instance_path.pop();
+        r
+    }
+
+    fn keywords(&mut self, m: &'s serde_json::Map<String, Value>, base: &str, inst: &Value) -> Result<(), Stop> {
+        for (k, v) in m {
+            match k.as_str() {
+                "$ref" | "$dynamicRef" | "$recursiveRef" => {
+                    let Some(r) = v.as_str() else { continue };
+                    if let Ok(Some((target, tbase))) = self.index.resolve(r, base) {
+                        self.sub(&[k], target, &tbase, inst)?;
+                    }
+                }
+                "allOf" | "anyOf" | "oneOf" => {
+                    for (i, s) in v.as_array().into_iter().flatten().enumerate() {
+                        self.sub(&[k, &i.to_string()], s, base, inst)?;
+                    }
+                }
+                "not" | "if" | "then" | "else" => self.sub(&[k], v, base, inst)?,
+                "dependentSchemas" | "dependencies" => {
+                    for (name, s) in v.as_object().into_iter().flatten() {
+                        if s.is_object() || s.is_boolean() {
+                            self.sub(&[k, name], s, base, inst)?;
+                        }
+                    }
+                }
+                "properties" => {
+                    let (Some(props), Some(obj)) = (v.as_object(), inst.as_object()) else { continue };
+                    for (name, s) in props {
+                        if let Some(c) = obj.get(name) {
+                            self.child(&[k, name], name.clone(), s, base, c)?;
+                        }
+                    }
+                }
+                "patternProperties" => {
+                    let (Some(pats), Some(obj)) = (v.as_object(), inst.as_object()) else { continue };
+                    for (p, s) in pats {
+                        for (name, c) in obj {
+                            self.child(&[k, p], name.clone(), s, base, c)?;
+                        }
+                    }
+                }
+                "additionalProperties" | "unevaluatedProperties" => {
+                    let Some(obj) = inst.as_object() else { continue };
+                    for (name, c) in obj {
+                        self.child(&[k], name.clone(), v, base, c)?;
+                    }
+                }
+                "propertyNames" => {
+                    let Some(obj) = inst.as_object() else { continue };
+                    for name in obj.keys() {
+                        self.sub(&[k], v, base, &Value::String(name.clone()))?;
+                    }
+                }
+                "items" | "prefixItems" | "additionalItems" | "unevaluatedItems" | "contains" => {
+                    let Some(arr) = inst.as_array() else { continue };
+                    match v.as_array() {
+                        Some(tuple) => {
+                            for (i, (s, c)) in tuple.iter().zip(arr).enumerate() {
+                                self.child(&[k, &i.to_string()], i.to_string(), s, base, c)?;
+                            }
+                        }
+                        None => {
+                            for (i, c) in arr.iter().enumerate() {
+                                self.child(&[k], i.to_string(), v, base, c)?;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Walks `schema` over `instance` within the step and depth limits, finds `$ref` cycles as Helm's
+/// validator does, and refuses references to other documents unless fetching them was asked for.
+fn bounded_walk(schema: &Value, instance: &Value, draft4: bool) -> Result<(), Error> {
+    let index = Index::build(schema, draft4);
+    if !fetch_refs_allowed() {
+        for (r, base) in &index.refs {
+            if let Err(doc) = index.resolve(r, base) {
+                return Err(Error(format!(
+                    "values.schema.json refers to another schema document, {} (\"$ref\": {}); schema documents \
+                     are not downloaded or read from disk unless {}=1 is set (Helm fetches them)\n",
+                    crate::chart::metadata_quote(&doc),
+                    crate::chart::metadata_quote(r),
+                    FETCH_REFS_ENV
+                )));
+            }
+        }
+    }
+    let mut walk = Walk {
+        index,
+        steps: 0,
+        max_steps: max_steps(),
+        stack: Vec::new(),
+        keyword_path: Vec::new(),
+        instance_path: Vec::new(),
+    };
+    match walk.visit(schema, SCHEMA_URL, instance) {
+        Ok(()) => Ok(()),
+        Err(Stop::Cycle { at, message }) => {
+            let mut out = String::new();
+            line(&mut out, 1, &at, &message);
+            Err(Error(format!("{}\n", out.trim_start_matches('\n'))))
+        }
+        Err(Stop::Steps(limit)) => Err(Error(format!(
+            "values.schema.json: validating the values would take more than {limit} evaluation steps (nested \
+             anyOf/oneOf/allOf and $ref multiply the work); refused (KUBECTL_CHART_SCHEMA_MAX_STEPS raises the limit)\n"
+        ))),
+        Err(Stop::Depth) => Err(Error(format!(
+            "values.schema.json: validation nests more than {MAX_EVAL_DEPTH} levels deep (values and $ref chains); \
+             refused\n"
+        ))),
+    }
+}
+
+/// Fetches `$ref`d documents when the user opted in: `file://` from disk, `http(s)://` over the
+/// network, 5 MiB at most each.
+struct FetchRefs;
+
+impl jsonschema::Retrieve for FetchRefs {
+    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        const MAX: u64 = 5 * 1024 * 1024;
+        let s = uri.as_str();
+        let bytes = if let Some(path) = s.strip_prefix("file://") {
+            let path = percent_decode(path.split(['?', '#']).next().unwrap_or(path));
+            let f = std::fs::File::open(&path).map_err(|e| format!("open {path}: {e}"))?;
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX + 1), &mut data)?;
+            if data.len() as u64 > MAX {
+                return Err(format!("{path} is larger than {MAX} bytes").into());
+            }
+            data
+        } else if s.starts_with("http://") || s.starts_with("https://") {
+            let opts = crate::repo::http::GetOptions { url: s.to_string(), ..Default::default() };
+            let data = crate::repo::http::http_get(s, &opts).map_err(|e| e.to_string())?;
+            if data.len() as u64 > MAX {
+                return Err(format!("{s} is larger than {MAX} bytes").into());
+            }
+            data
+        } else {
+            return Err(format!("cannot fetch {s}: only file, http and https addresses are supported").into());
+        };
+        Ok(serde_json::from_slice(&bytes)?)
+    }
 }
 
 /// One santhosh error: where, what, and the nested causes (anyOf/oneOf/allOf branches).
@@ -219,7 +699,10 @@ fn to_item(e: &ValidationError, root: &Value) -> Item {
         }
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             late = true;
-            format!("additional properties {} not allowed", unexpected.iter().map(|s| squote(s)).collect::<Vec<_>>().join(", "))
+            format!(
+                "additional properties {} not allowed",
+                unexpected.iter().map(|s| squote(s)).collect::<Vec<_>>().join(", ")
+            )
         }
         ValidationErrorKind::Minimum { limit } => format!("minimum: got {}, want {}", num(inst), num(limit)),
         ValidationErrorKind::Maximum { limit } => format!("maximum: got {}, want {}", num(inst), num(limit)),
@@ -232,10 +715,18 @@ fn to_item(e: &ValidationError, root: &Value) -> Item {
         ValidationErrorKind::MultipleOf { multiple_of, .. } => {
             format!("multipleOf: got {}, want {}", num(inst), xfloat(format!("{}", multiple_of).parse().unwrap_or(0.0)))
         }
-        ValidationErrorKind::MinLength { limit } => format!("minLength: got {}, want {}", xint(count(inst)), xint(*limit)),
-        ValidationErrorKind::MaxLength { limit } => format!("maxLength: got {}, want {}", xint(count(inst)), xint(*limit)),
-        ValidationErrorKind::MinItems { limit } => format!("minItems: got {}, want {}", xint(count(inst)), xint(*limit)),
-        ValidationErrorKind::MaxItems { limit } => format!("maxItems: got {}, want {}", xint(count(inst)), xint(*limit)),
+        ValidationErrorKind::MinLength { limit } => {
+            format!("minLength: got {}, want {}", xint(count(inst)), xint(*limit))
+        }
+        ValidationErrorKind::MaxLength { limit } => {
+            format!("maxLength: got {}, want {}", xint(count(inst)), xint(*limit))
+        }
+        ValidationErrorKind::MinItems { limit } => {
+            format!("minItems: got {}, want {}", xint(count(inst)), xint(*limit))
+        }
+        ValidationErrorKind::MaxItems { limit } => {
+            format!("maxItems: got {}, want {}", xint(count(inst)), xint(*limit))
+        }
         ValidationErrorKind::MinProperties { limit } => {
             format!("minProperties: got {}, want {}", xint(count(inst)), xint(*limit))
         }
@@ -292,17 +783,26 @@ fn to_item(e: &ValidationError, root: &Value) -> Item {
             format!("invalid propertyName {}", squote(error.instance().as_str().unwrap_or_default()))
         }
         ValidationErrorKind::AnyOf { context } => {
-            causes = context.iter().map(|branch| merge_required(branch.iter().map(|x| to_item(x, root)).collect())).collect();
+            causes = context
+                .iter()
+                .map(|branch| merge_required(branch.iter().map(|x| to_item(x, root)).collect()))
+                .collect();
             "'anyOf' failed".into()
         }
         ValidationErrorKind::OneOfNotValid { context } => {
-            causes = context.iter().map(|branch| merge_required(branch.iter().map(|x| to_item(x, root)).collect())).collect();
+            causes = context
+                .iter()
+                .map(|branch| merge_required(branch.iter().map(|x| to_item(x, root)).collect()))
+                .collect();
             "'oneOf' failed, none matched".into()
         }
         ValidationErrorKind::OneOfMultipleValid { .. } => "'oneOf' failed, subschemas 0, 1 matched".into(),
         ValidationErrorKind::UnevaluatedProperties { unexpected } => {
             late = true;
-            format!("unevaluated properties {} not allowed", unexpected.iter().map(|s| squote(s)).collect::<Vec<_>>().join(", "))
+            format!(
+                "unevaluated properties {} not allowed",
+                unexpected.iter().map(|s| squote(s)).collect::<Vec<_>>().join(", ")
+            )
         }
         ValidationErrorKind::UnevaluatedItems { unexpected } => {
             late = true;
@@ -458,10 +958,8 @@ mod tests {
                 "c": {"type": "object", "properties": {"x": {"type": "string"}}, "additionalProperties": false},
                 "d": {"uniqueItems": true, "maxItems": 1, "items": {"const": 2}},
                 "e": {"pattern": "^x", "format": "email"}}});
-        let got = check(
-            schema,
-            json!({"a": 5.0, "b": 1234567.0, "c": {"x": 1.0, "true": "s"}, "d": [1.0, 1.0], "e": "abc"}),
-        );
+        let got =
+            check(schema, json!({"a": 5.0, "b": 1234567.0, "c": {"x": 1.0, "true": "s"}, "d": [1.0, 1.0], "e": "abc"}));
         let want = "- at '': missing properties 'zz', 'yy'
 - at '/a': minimum: got 5, want 1,000
 - at '/b': validation failed
@@ -478,6 +976,60 @@ mod tests {
 - at '/e': 'abc' is not valid email: missing @
 ";
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn reference_cycles_as_helm() {
+        let v = json!({"a": 1.0});
+        assert_eq!(
+            check(json!({"$ref": "#"}), v.clone()),
+            "- at '': both /$ref and  resolve to \"file:///values.schema.json#\" causing reference cycle\n"
+        );
+        assert_eq!(
+            check(json!({"properties": {"a": {"$ref": "#/properties/a"}}}), v.clone()),
+            "- at '/a': both /properties/a/$ref and /properties/a resolve to \"file:///values.schema.json#/properties/a\" causing reference cycle\n"
+        );
+        assert_eq!(
+            check(json!({"$defs": {"x": {"$ref": "#/$defs/y"}, "y": {"$ref": "#/$defs/x"}}, "$ref": "#/$defs/x"}), v.clone()),
+            "- at '': both /$ref/$ref/$ref and /$ref resolve to \"file:///values.schema.json#/$defs/x\" causing reference cycle\n"
+        );
+        // Recursion that moves down the values is no cycle.
+        assert_eq!(check(json!({"properties": {"a": {"$ref": "#"}}}), v), "");
+    }
+
+    #[test]
+    fn exponential_schemas_are_refused_quickly() {
+        let mut defs = serde_json::Map::new();
+        for i in 0..40 {
+            let next = format!("#/$defs/d{}", i + 1);
+            defs.insert(format!("d{i}"), json!({"anyOf": [{"$ref": next}, {"$ref": next}, {"type": "string"}]}));
+        }
+        defs.insert("d40".into(), json!({"type": "string"}));
+        let schema = json!({"$defs": defs, "properties": {"a": {"$ref": "#/$defs/d0"}}});
+        let start = std::time::Instant::now();
+        let got = check(schema, json!({"a": 1.0}));
+        assert!(got.contains("evaluation steps"), "{got}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+    }
+
+    #[test]
+    fn other_documents_are_refused_in_words() {
+        let got = check(json!({"properties": {"a": {"$ref": "https://example.com/s.json"}}}), json!({}));
+        assert!(got.contains("\"https://example.com/s.json\"") && got.contains(FETCH_REFS_ENV), "{got}");
+        let got = check(json!({"$ref": "other.json"}), json!({}));
+        assert!(got.contains("\"file:///other.json\""), "{got}");
+        // The meta-schemas too: the validator does not carry them for `$ref`.
+        let got = check(json!({"$ref": "http://json-schema.org/draft-07/schema#"}), json!({}));
+        assert!(got.contains("\"http://json-schema.org/draft-07/schema\""), "{got}");
+    }
+
+    #[test]
+    fn uri_joins() {
+        assert_eq!(join_uri("file:///values.schema.json", "other.json"), "file:///other.json");
+        assert_eq!(join_uri("https://x.io/a/b.json", "../c.json#/d"), "https://x.io/c.json#/d");
+        assert_eq!(join_uri("https://x.io/a/b.json", "#x"), "https://x.io/a/b.json#x");
+        assert_eq!(join_uri("https://x.io/a/b.json", "urn:x"), "urn:x");
+        assert_eq!(join_uri("https://x.io/a/b.json", "/z"), "https://x.io/z");
     }
 
     #[test]
