@@ -198,7 +198,7 @@ fn encode_string(out: &mut String, s: &[u8], escape_html: bool) {
 
 /// `json.Unmarshal(data, &v)` with `v interface{}`: numbers become float64.
 pub fn unmarshal(text: &str) -> Result<Value, String> {
-    let mut p = Parser { b: text.as_bytes(), i: 0 };
+    let mut p = Parser { b: text.as_bytes(), i: 0, depth: 0 };
     p.ws();
     if p.i >= p.b.len() {
         return Err("unexpected end of JSON input".into());
@@ -224,9 +224,14 @@ fn quote_char(c: u8) -> String {
     }
 }
 
+/// encoding/json's `maxNestingDepth`: arrays and objects nest at most this deep.
+const MAX_NESTING_DEPTH: usize = 10_000;
+
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
+    /// Arrays and objects open around the current position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -247,8 +252,15 @@ impl Parser<'_> {
     fn value(&mut self) -> Result<Value, String> {
         let Some(c) = self.peek() else { return Err(Self::eof()) };
         match c {
-            b'{' => self.object(),
-            b'[' => self.array(),
+            b'{' | b'[' => {
+                self.depth += 1;
+                if self.depth > MAX_NESTING_DEPTH {
+                    return Err(format!("invalid character {} exceeded max depth", quote_char(c)));
+                }
+                let v = if c == b'{' { self.object() } else { self.array() };
+                self.depth -= 1;
+                v
+            }
             b'"' => Ok(Value::string(self.string()?)),
             b't' => self.literal("true", Value::Bool(true)),
             b'f' => self.literal("false", Value::Bool(false)),
@@ -447,5 +459,23 @@ impl Parser<'_> {
                 Some(c) => return Err(format!("invalid character {} after object key:value pair", quote_char(c))),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    #[test]
+    fn nesting_stops_at_encoding_json_max_depth() {
+        // Templates run on kubectl-chart's large-stack worker; so does this.
+        std::thread::Builder::new().stack_size(256 << 20).spawn(check).unwrap().join().unwrap();
+    }
+
+    fn check() {
+        let ok = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(super::unmarshal(&ok).is_ok());
+        let deep = format!("{}{}", "[".repeat(10_001), "]".repeat(10_001));
+        assert_eq!(super::unmarshal(&deep).unwrap_err(), "invalid character '[' exceeded max depth");
+        let bomb = "{\"a\":".repeat(200_000);
+        assert_eq!(super::unmarshal(&bomb).unwrap_err(), "invalid character '{' exceeded max depth");
     }
 }
