@@ -1,0 +1,1 @@
+{{ define "x" }}{{ .a | default "d" | quote }}{{ end }}{{ include "x" . | indent 2 }}{{ if and .a (eq .b "x") }}y{{ else }}n{{ end }}

@@ -1,0 +1,1 @@
+{{ $m := dict "k" (list 1 2) }}{{ toYaml $m }}{{ fromJson "{\"a\": [1]}" | toJson }}{{ printf "%05.2f" 3.14159 }}
