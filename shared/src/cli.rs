@@ -1,4 +1,7 @@
-//! Flag groups the plugin binaries share (clap), defined once: Helm's values flags and chart path flags.
+//! Flag groups the plugin binaries share (clap), defined once: Helm's values flags and chart path flags,
+//! kubectl's global flags; argument parsing with the suite's exit codes; shell completion (`complete`).
+
+pub mod complete;
 
 use std::path::PathBuf;
 
@@ -181,5 +184,110 @@ impl LocationFlags {
             s.content_cache = p.clone();
         }
         s
+    }
+}
+
+/// kubectl's global flags, which kubectl passes to a plugin untouched (`kubectl release list --context x`):
+/// each plugin accepts them, with kubectl's meaning. `-n/--namespace` is declared by each binary (a global
+/// flag of `kubectl release`, a flag of `kubectl chart template/lint`).
+#[derive(Args, Debug, Default, Clone)]
+pub struct KubectlFlags {
+    /// Path to the kubeconfig file to use.
+    #[arg(long, global = true, value_hint = clap::ValueHint::FilePath)]
+    pub kubeconfig: Option<PathBuf>,
+    /// The name of the kubeconfig context to use.
+    #[arg(long, alias = "kube-context", global = true)]
+    pub context: Option<String>,
+    /// The name of the kubeconfig cluster to use.
+    #[arg(long, global = true)]
+    pub cluster: Option<String>,
+    /// The name of the kubeconfig user to use.
+    #[arg(long, global = true)]
+    pub user: Option<String>,
+    /// Username to impersonate for the operation.
+    #[arg(long = "as", global = true)]
+    pub as_user: Option<String>,
+    /// Group to impersonate for the operation (repeatable).
+    #[arg(long = "as-group", global = true)]
+    pub as_group: Vec<String>,
+    /// How long to wait for a single server request (`30s`, `1m`, a number of seconds; 0 = no limit).
+    #[arg(long = "request-timeout", global = true)]
+    pub request_timeout: Option<String>,
+    /// Log verbosity (kubectl's -v): 6 or more prints where operations spend their time on stderr.
+    #[arg(short = 'v', long = "v", global = true, value_name = "LEVEL")]
+    pub verbosity: Option<u32>,
+}
+
+impl KubectlFlags {
+    /// `--request-timeout` as kubectl reads it: a bare number of seconds or a Go duration; `None` for
+    /// no limit (absent or 0).
+    pub fn request_timeout(&self) -> Result<Option<std::time::Duration>, String> {
+        let Some(v) = self.request_timeout.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+        let d = if let Ok(secs) = v.parse::<u64>() {
+            std::time::Duration::from_secs(secs)
+        } else {
+            go_duration(v).map_err(|_| {
+                format!("invalid --request-timeout {v:?}: use a number of seconds or a duration such as 30s or 1m")
+            })?
+        };
+        Ok(if d.is_zero() { None } else { Some(d) })
+    }
+
+    /// The connection options of the kube client, with the namespace `-n` gave.
+    #[cfg(feature = "cluster")]
+    pub fn options(&self, namespace: Option<String>) -> Result<crate::kube::KubeOptions, String> {
+        Ok(crate::kube::KubeOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespace,
+            cluster: self.cluster.clone(),
+            user: self.user.clone(),
+            impersonate: self.as_user.clone(),
+            impersonate_groups: self.as_group.clone(),
+            request_timeout: self.request_timeout()?,
+        })
+    }
+}
+
+/// Go's `time.ParseDuration` for the forms people type: `300s`, `5m`, `5m0s`, `1h30m`, `1.5s`, `250ms`.
+pub fn go_duration(s: &str) -> Result<std::time::Duration, String> {
+    let mut total = 0f64;
+    let mut rest = s.trim();
+    if rest == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    if rest.is_empty() {
+        return Err(format!("invalid duration {s:?}"));
+    }
+    while !rest.is_empty() {
+        let n_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or(format!("missing unit in duration {s:?}"))?;
+        let n: f64 = rest[..n_end].parse().map_err(|_| format!("invalid duration {s:?}"))?;
+        rest = &rest[n_end..];
+        let u_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit = match &rest[..u_end] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            u => return Err(format!("unknown unit {u:?} in duration {s:?}")),
+        };
+        total += n * unit;
+        rest = &rest[u_end..];
+    }
+    Ok(std::time::Duration::from_secs_f64(total))
+}
+
+/// Parses the command line with the suite's exit codes: help and `--version` exit 0, a usage error exits 1
+/// (as kubectl's and Helm's do), so that exit status 2 keeps its one meaning, "differences found"
+/// (`diff --detailed-exitcode`).
+pub fn parse<P: clap::Parser>() -> P {
+    match P::try_parse() {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() { 1 } else { 0 });
+        }
     }
 }

@@ -6,8 +6,7 @@ use kubehelm::lint::{self, CommandOptions, LintOptions};
 /// Examine charts for possible issues, as `helm lint` does.
 #[derive(Args, Debug)]
 pub struct LintArgs {
-    /// Chart folders or packaged charts (.tgz).
-    #[arg(required = true)]
+    /// Chart folders or packaged charts (.tgz); default: the current folder, as in Helm.
     paths: Vec<String>,
     /// Fail on lint warnings.
     #[arg(long)]
@@ -48,7 +47,8 @@ pub fn run(a: LintArgs) -> Result<(), (String, bool)> {
         with_subcharts: a.with_subcharts,
         lint: LintOptions { namespace: a.namespace, kube_version, skip_schema_validation: a.skip_schema_validation },
     };
-    let report = lint::run_command(&a.paths, &values, &opts);
+    let paths = if a.paths.is_empty() { vec![".".to_string()] } else { a.paths.clone() };
+    let report = lint::run_command(&paths, &values, &opts);
     for line in &report.log {
         eprintln!("{line}");
     }

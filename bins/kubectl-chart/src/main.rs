@@ -19,6 +19,9 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// kubectl's global flags, accepted wherever kubectl passes them (kubectl chart does not talk to a cluster).
+    #[command(flatten, next_help_heading = "kubectl flags")]
+    kubectl: kubehelm::cli::KubectlFlags,
 }
 
 #[derive(Subcommand)]
@@ -38,6 +41,8 @@ enum Command {
     Dependency(dependency::DependencyArgs),
     /// Verify that a chart archive has been signed and is valid, as `helm verify` does.
     Verify(verify::VerifyArgs),
+    /// Shell completion: scripts for bash, zsh and fish, and the kubectl_complete-chart executable.
+    Completion(kubehelm::cli::complete::CompletionArgs),
 }
 
 use kubehelm::cli::{ChartPathFlags, LocationFlags, ValuesFlags};
@@ -206,8 +211,28 @@ fn run_template(a: TemplateArgs) -> Result<(), (String, bool)> {
     Ok(())
 }
 
+/// Dynamic completion values: charts (repositories from the cache, URL and path prefixes), folders and
+/// archives; flags and subcommands come from the command tree.
+fn complete_values(pos: &kubehelm::cli::complete::Position) -> Option<kubehelm::cli::complete::Completions> {
+    use kubehelm::cli::complete::{self, directive, Completions};
+    if pos.flag.is_some() {
+        return None;
+    }
+    let settings = complete::settings(pos);
+    match (pos.command().as_str(), pos.positionals.len()) {
+        ("template", 0 | 1) | ("show all" | "show chart" | "show values" | "show readme" | "show crds", 0) => {
+            Some(complete::charts(&settings, &pos.to_complete, true))
+        }
+        ("package", _) | ("dependency list" | "dependency build" | "dependency update", 0) => Some(Completions::new(directive::FILTER_DIRS)),
+        ("verify", 0) => Some(Completions { items: vec![("tgz".into(), String::new())], directive: directive::FILTER_FILE_EXT }),
+        ("create", _) => Some(Completions::new(directive::NO_FILE_COMP)),
+        _ => None,
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    kubehelm::cli::complete::run_if_requested(<Cli as clap::CommandFactory>::command, &complete_values);
+    let cli: Cli = kubehelm::cli::parse();
     // Deeply nested templates recurse deeply; give the renderer room.
     let worker = std::thread::Builder::new().stack_size(512 << 20).spawn(move || match cli.command {
         Command::Template(a) => run_template(a),
@@ -217,6 +242,7 @@ fn main() -> ExitCode {
         Command::Package(a) => package::run(a),
         Command::Dependency(a) => dependency::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Completion(a) => kubehelm::cli::complete::run_completion("chart", &a).map_err(|e| (e, false)),
     });
     let result = match worker.map(|h| h.join()) {
         Ok(Ok(r)) => r,

@@ -29,9 +29,9 @@ enum ShowCommand {
 /// Where the chart comes from (Helm's chart path options).
 #[derive(Args, Debug)]
 struct ShowTarget {
-    /// A chart folder or .tgz, `repo/name`, a chart URL, `oci://registry/path/name`, or `-` for a
-    /// ChartArchive document or .tgz on stdin.
-    chart: String,
+    /// A chart folder or .tgz, `repo/name`, a chart URL, `oci://registry/path/name`, or `-` (or
+    /// nothing, with a pipe on stdin) for a ChartArchive document or .tgz on stdin.
+    chart: Option<String>,
     #[command(flatten)]
     chart_path: ChartPathFlags,
     #[command(flatten)]
@@ -59,10 +59,15 @@ pub fn run(a: ShowArgs) -> Result<(), (String, bool)> {
     if jsonpath.is_some_and(|j| !j.is_empty()) {
         return Err(plain("--jsonpath is not supported by kubectl chart show yet".into()));
     }
-    let chart = if target.chart == "-" {
+    let reference = match target.chart.as_deref() {
+        Some(r) => r,
+        None if !std::io::IsTerminal::is_terminal(&std::io::stdin()) => "-",
+        None => return Err(plain("\"kubectl chart show\" requires a chart: a folder, a .tgz, repo/name, a URL, oci://…, or `-` for stdin".into())),
+    };
+    let chart = if reference == "-" {
         kubehelm::stream::load_chart_from_stdin().map_err(|e| plain(e.to_string()))?
     } else {
-        let path = target.chart_path.locate_with(&target.chart, &target.locations.settings()).map_err(|e| plain(e.message))?;
+        let path = target.chart_path.locate_with(reference, &target.locations.settings()).map_err(|e| plain(e.message))?;
         chart::load(&path).map_err(|e| plain(e.to_string()))?
     };
     let out = chart::show::show(&chart, format);

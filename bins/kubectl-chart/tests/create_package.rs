@@ -314,7 +314,13 @@ fn packaging_is_reproducible_and_honours_source_date_epoch() {
     let e = |args: &[&str]| String::from_utf8(chart_cmd(&tmp.0).args(args).output().unwrap().stderr).unwrap();
     assert_eq!(e(&["package", "nothere"]), "Error: stat nothere: no such file or directory\n");
     assert_eq!(e(&["package", "c", "--version", "bad"]), "Error: invalid semantic version\n");
-    assert_eq!(e(&["package"]), "Error: need at least one argument, the path to the chart\n");
+    // No path: the chart in the current folder (here there is none).
+    assert_eq!(e(&["package"]), format!("Error: unable to detect chart at {}/Chart.yaml: open {}/Chart.yaml: no such file or directory\n", tmp.0.display(), tmp.0.display()));
+    let inside = chart_cmd(&tmp.0.join("c")).args(["package", "-o", "yaml"]).output().unwrap();
+    let doc = kubehelm::stream::decode(&ok(&inside)).unwrap();
+    assert_eq!((doc.name.as_str(), doc.version.as_str()), ("pkgdemo", "1.2.3-rc.1+build.5"));
+    assert_eq!(String::from_utf8_lossy(&inside.stderr), "Successfully packaged chart pkgdemo-1.2.3-rc.1+build.5 to stdout\n");
+    assert!(!tmp.0.join("c/pkgdemo-1.2.3-rc.1+build.5.tgz").exists(), "the archive only went down the pipe");
     // -u updates dependencies (here a file:// subchart) before packaging, quietly as Helm does.
     assert!(e(&["package", "c", "-u"]).starts_with("Successfully packaged chart and saved it to: "));
     std::fs::remove_dir_all(tmp.0.join("c/charts")).unwrap();

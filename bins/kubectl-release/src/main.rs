@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use kubehelm::cli::complete;
 use kubehelm::kube::{Cluster, KubeOptions};
 use kubehelm::release::actions::{self, DryRun, InstallOptions, ListOptions, RollbackOptions, UpgradeOptions, WaitStrategy};
 use kubehelm::release::cluster::ClusterApi;
@@ -27,23 +28,19 @@ struct Cli {
     command: Command,
 }
 
-/// kubectl's connection flags (kubectl passes them through to plugins untouched).
+/// kubectl's global flags (kubectl passes them through to plugins untouched) and `-n`.
 #[derive(Args, Debug, Clone, Default)]
 struct KubeFlags {
-    /// Path to the kubeconfig file to use.
-    #[arg(long, global = true)]
-    kubeconfig: Option<PathBuf>,
-    /// The kubeconfig context to use.
-    #[arg(long, alias = "kube-context", global = true)]
-    context: Option<String>,
     /// The namespace of the release.
     #[arg(short = 'n', long, global = true)]
     namespace: Option<String>,
+    #[command(flatten)]
+    kubectl: kubehelm::cli::KubectlFlags,
 }
 
 impl KubeFlags {
-    fn options(&self) -> KubeOptions {
-        KubeOptions { kubeconfig: self.kubeconfig.clone(), context: self.context.clone(), namespace: self.namespace.clone() }
+    fn options(&self) -> Result<KubeOptions, Failure> {
+        self.kubectl.options(self.namespace.clone()).map_err(Failure)
     }
 }
 
@@ -77,6 +74,8 @@ enum Command {
     /// Show what an upgrade or a rollback would change, object by object (the helm-diff plugin, built in).
     #[command(subcommand)]
     Diff(diff::DiffCommand),
+    /// Shell completion: scripts for bash, zsh and fish, and the kubectl_complete-release executable.
+    Completion(kubehelm::cli::complete::CompletionArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
@@ -470,7 +469,12 @@ impl<E: std::fmt::Display> From<E> for Failure {
 type Res = Result<(), Failure>;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    kubehelm::cli::complete::run_if_requested(<Cli as clap::CommandFactory>::command, &complete_values);
+    let cli: Cli = kubehelm::cli::parse();
+    if cli.kube.kubectl.verbosity.is_some_and(|v| v >= 6) {
+        // kubectl's -v=6 and up: say where the time goes (see actions::trace)
+        std::env::set_var("KUBECTL_RELEASE_TRACE", "1");
+    }
     let result = match &cli.command {
         Command::Install(a) => install(&cli.kube, a),
         Command::Upgrade(a) => upgrade(&cli.kube, a),
@@ -483,6 +487,7 @@ fn main() -> ExitCode {
         Command::Test(a) => test(&cli.kube, a),
         Command::Recover(a) => recover(&cli.kube, a),
         Command::Diff(d) => diff::run(&cli.kube, d),
+        Command::Completion(a) => kubehelm::cli::complete::run_completion("release", a).map_err(Failure),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -494,6 +499,72 @@ fn main() -> ExitCode {
     }
 }
 
+/// Dynamic completion values: release names (and revisions) from the cluster, charts from the repository
+/// cache; namespaces, contexts, flag values and files come from the command tree.
+fn complete_values(pos: &complete::Position) -> Option<complete::Completions> {
+    if pos.flag.is_some() {
+        return None;
+    }
+    let settings = complete::settings(pos);
+    let chart = || Some(complete::charts(&settings, &pos.to_complete, true));
+    let n = pos.positionals.len();
+    match (pos.command().as_str(), n) {
+        ("install", 0 | 1) => chart(),
+        ("upgrade" | "diff upgrade", 1) => chart(),
+        ("rollback" | "diff rollback", 1) => Some(complete_revisions(pos)),
+        ("upgrade" | "rollback" | "status" | "history" | "test" | "recover" | "diff upgrade" | "diff rollback", 0)
+        | ("get values" | "get manifest" | "get notes" | "get hooks" | "get metadata" | "get all", 0) => {
+            Some(complete_releases(pos, &[]))
+        }
+        ("uninstall", _) => Some(complete_releases(pos, &pos.positionals)),
+        _ => None,
+    }
+}
+
+/// The release storage entries (labels only) of the namespace on the line, within a few seconds.
+fn completion_entries(pos: &complete::Position, selector: &[(&str, &str)]) -> Vec<kubehelm::release::storage::Entry> {
+    let opts = KubeOptions {
+        kubeconfig: pos.flag_value("kubeconfig").map(PathBuf::from),
+        context: pos.flag_value("context").map(str::to_string),
+        namespace: pos.flag_value("namespace").map(str::to_string),
+        cluster: pos.flag_value("cluster").map(str::to_string),
+        user: pos.flag_value("user").map(str::to_string),
+        impersonate: pos.flag_value("as").map(str::to_string),
+        request_timeout: Some(Duration::from_secs(5)),
+        ..Default::default()
+    };
+    let Ok(cluster) = Cluster::connect(&opts) else { return Vec::new() };
+    let cluster = Arc::new(cluster);
+    let ns = cluster.namespace().to_string();
+    match kubedriver::driver_from_env(cluster, &ns).and_then(|d| d.entries(selector)) {
+        Ok(e) => e,
+        Err(_) => Vec::new(),
+    }
+}
+
+fn complete_releases(pos: &complete::Position, exclude: &[String]) -> complete::Completions {
+    let mut c = complete::Completions::new(complete::directive::NO_FILE_COMP);
+    for e in kubehelm::release::storage::newest_entries(completion_entries(pos, &[])) {
+        if e.name.starts_with(&pos.to_complete) && !exclude.contains(&e.name) {
+            c.push(e.name.clone(), format!("revision {}, {}", e.revision, e.status));
+        }
+    }
+    c
+}
+
+fn complete_revisions(pos: &complete::Position) -> complete::Completions {
+    let mut c = complete::Completions::new(complete::directive::NO_FILE_COMP | complete::directive::KEEP_ORDER);
+    let mut entries = completion_entries(pos, &[("name", pos.positionals[0].as_str())]);
+    entries.sort_by_key(|e| std::cmp::Reverse(e.revision));
+    for e in entries {
+        let rev = e.revision.to_string();
+        if rev.starts_with(&pos.to_complete) {
+            c.push(rev, e.status.clone());
+        }
+    }
+    c
+}
+
 fn out(text: &str) -> Res {
     let mut so = std::io::stdout().lock();
     so.write_all(text.as_bytes()).map_err(|e| Failure(format!("writing output: {e}")))?;
@@ -502,7 +573,7 @@ fn out(text: &str) -> Res {
 
 /// The cluster connection, and the release storage (`HELM_DRIVER`) in the namespace commands act in.
 fn connect(k: &KubeFlags) -> Result<(Arc<Cluster>, Storage), Failure> {
-    let cluster = Arc::new(Cluster::connect(&k.options())?);
+    let cluster = Arc::new(Cluster::connect(&k.options()?)?);
     let ns = cluster.namespace().to_string();
     let driver = kubedriver::driver_from_env(cluster.clone(), &ns)?;
     Ok((cluster, Storage::new(driver)))
@@ -610,7 +681,7 @@ fn install(k: &KubeFlags, a: &InstallArgs) -> Res {
         None => chart.name().to_string(),
     };
     let client_only = dry == DryRun::Client;
-    let connected = Cluster::connect(&k.options());
+    let connected = Cluster::connect(&k.options()?);
     let (cluster, storage) = match connected {
         Ok(c) => {
             let c = Arc::new(c);
@@ -821,7 +892,7 @@ fn uninstall(k: &KubeFlags, a: &UninstallArgs) -> Res {
 }
 
 fn list(k: &KubeFlags, a: &ListArgs) -> Res {
-    let cluster = Arc::new(Cluster::connect(&k.options())?);
+    let cluster = Arc::new(Cluster::connect(&k.options()?)?);
     let ns = if a.all_namespaces { String::new() } else { cluster.namespace().to_string() };
     let storage = Storage::new(kubedriver::driver_from_env(cluster.clone(), &ns)?);
     let mut statuses = Vec::new();

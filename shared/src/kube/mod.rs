@@ -55,6 +55,16 @@ pub struct KubeOptions {
     pub context: Option<String>,
     /// `-n/--namespace`.
     pub namespace: Option<String>,
+    /// `--cluster`: the kubeconfig cluster to use instead of the context's.
+    pub cluster: Option<String>,
+    /// `--user`: the kubeconfig user to use instead of the context's.
+    pub user: Option<String>,
+    /// `--as`: the user to impersonate.
+    pub impersonate: Option<String>,
+    /// `--as-group`: the groups to impersonate.
+    pub impersonate_groups: Vec<String>,
+    /// `--request-timeout`: the limit of each request (connect, read, write); `None` = kube-rs' defaults.
+    pub request_timeout: Option<Duration>,
 }
 
 /// Reads the kubeconfig as kubectl does: `--kubeconfig`, else every existing file of `KUBECONFIG`
@@ -110,10 +120,25 @@ impl Cluster {
             .map_err(|e| KubeError::new(format!("starting the I/O runtime: {e}")))?;
         let kubeconfig = load_kubeconfig(opts.kubeconfig.as_ref())?;
         let context = opts.context.clone().or_else(|| std::env::var("HELM_KUBECONTEXT").ok().filter(|s| !s.is_empty()));
-        let kopts = KubeConfigOptions { context, cluster: None, user: None };
-        let config = rt
+        let kopts = KubeConfigOptions { context, cluster: opts.cluster.clone(), user: opts.user.clone() };
+        let mut config = rt
             .block_on(kube::Config::from_custom_kubeconfig(kubeconfig, &kopts))
             .map_err(|e| KubeError::new(format!("kubeconfig: {e}")))?;
+        if let Some(u) = &opts.impersonate {
+            config.auth_info.impersonate = Some(u.clone());
+        }
+        if !opts.impersonate_groups.is_empty() {
+            if opts.impersonate.is_none() && config.auth_info.impersonate.is_none() {
+                // kubectl's rule: groups need a user to impersonate
+                return Err(KubeError::new("requesting groups or user-extra for impersonation requires a user (--as)"));
+            }
+            config.auth_info.impersonate_groups = Some(opts.impersonate_groups.clone());
+        }
+        if let Some(t) = opts.request_timeout {
+            config.connect_timeout = Some(t);
+            config.read_timeout = Some(t);
+            config.write_timeout = Some(t);
+        }
         let namespace = opts
             .namespace
             .clone()

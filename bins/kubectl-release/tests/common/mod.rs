@@ -119,7 +119,7 @@ pub fn helm_ok(helm: &Path, kc: &Path, args: &[&str], env: &[(&str, &str)]) -> S
 }
 
 pub fn client(kc: &Path, ns: &str) -> Cluster {
-    Cluster::connect(&KubeOptions { kubeconfig: Some(kc.to_path_buf()), context: None, namespace: Some(ns.into()) })
+    Cluster::connect(&KubeOptions { kubeconfig: Some(kc.to_path_buf()), namespace: Some(ns.into()), ..Default::default() })
         .expect("connecting to the test cluster")
 }
 
