@@ -51,7 +51,7 @@ dist: build
 	    target/release/kubectl-$$p completion kubectl > "$$stage/kubectl_complete-$$p"; \
 	    chmod 755 "$$stage/kubectl-$$p$$exe" "$$stage/kubectl_complete-$$p"; \
 	    cp LICENSE README.md "$$stage/"; \
-	    tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$$stage" -cf - kubectl-$$p$$exe kubectl_complete-$$p LICENSE README.md \
+	    tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$$stage" -cf - LICENSE README.md kubectl-$$p$$exe kubectl_complete-$$p \
 	      | gzip -n -9 > "$(DIST)/$$name.tar.gz"; \
 	    echo "$(DIST)/$$name.tar.gz"; \
 	  done; \
