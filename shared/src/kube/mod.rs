@@ -38,11 +38,66 @@ impl KubeError {
     }
 }
 
-/// kube-rs errors: the API server's own message for API errors, as client-go prints them.
+/// kube-rs errors: the API server's own message for API errors, as client-go prints them; a request
+/// that got no answer at all names the server and the cause ([`transport_error`]).
 fn api_err(e: kube::Error) -> KubeError {
     match e {
         kube::Error::Api(status) => KubeError { message: status.message.clone(), code: status.code },
+        e @ (kube::Error::HyperError(_) | kube::Error::Service(_)) => KubeError::new(transport_error(&e)),
         other => KubeError::new(other.to_string()),
+    }
+}
+
+/// How long connecting may take, TCP and TLS handshake together: Go's net/http gives the handshake 10 s,
+/// after which Helm and kubectl say `net/http: TLS handshake timeout`. (kube-rs waits 30 s.)
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request may go without receiving a byte before it fails, unless `--request-timeout` says
+/// otherwise. kubectl and Helm wait forever on a server that accepted the request and stalls.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The API server's URL, for messages (one cluster per process).
+static SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// A request that never got an answer, in kubectl's words where it has them, with the server's URL:
+/// refused connections, names that do not resolve, connections or TLS handshakes that time out, and
+/// servers that stop answering.
+fn transport_error(e: &kube::Error) -> String {
+    let server = SERVER.get().map(String::as_str).unwrap_or("(unknown)");
+    let host = server.split("://").nth(1).unwrap_or(server).split('/').next().unwrap_or("");
+    let hostname = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host).trim_matches(['[', ']']);
+    let mut kinds = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            kinds.push(io.kind());
+        }
+        let t = err.to_string();
+        if !texts.iter().any(|seen| seen.contains(&t)) {
+            texts.push(t);
+        }
+        cur = err.source();
+    }
+    let all = texts.join(": ");
+    let connecting = all.contains("(Connect)");
+    if kinds.contains(&std::io::ErrorKind::ConnectionRefused) || all.contains("onnection refused") {
+        format!("The connection to the server {server} was refused - did you specify the right host or port?")
+    } else if all.contains("dns error") || all.contains("failed to lookup address") {
+        format!("Unable to connect to the server {server}: dial tcp: lookup {hostname}: no such host")
+    } else if kinds.contains(&std::io::ErrorKind::TimedOut) || all.contains("timed out") || all.contains("deadline has elapsed") {
+        if connecting {
+            format!(
+                "Unable to connect to the server {server}: net/http: TLS handshake timeout (no connection within {}s)",
+                CONNECT_TIMEOUT.as_secs()
+            )
+        } else {
+            format!(
+                "The server {server} did not answer: no response within the request timeout ({}s unless --request-timeout sets it)",
+                IDLE_TIMEOUT.as_secs()
+            )
+        }
+    } else {
+        format!("Unable to connect to the server {server}: {all}")
     }
 }
 
@@ -138,7 +193,12 @@ impl Cluster {
             config.connect_timeout = Some(t);
             config.read_timeout = Some(t);
             config.write_timeout = Some(t);
+        } else {
+            config.connect_timeout = Some(CONNECT_TIMEOUT);
+            config.read_timeout = Some(IDLE_TIMEOUT);
+            config.write_timeout = Some(IDLE_TIMEOUT);
         }
+        let _ = SERVER.set(config.cluster_url.to_string().trim_end_matches('/').to_string());
         let namespace = opts
             .namespace
             .clone()
@@ -160,7 +220,7 @@ impl Cluster {
     /// The server's `gitVersion`, e.g. `v1.36.3`.
     pub fn server_version(&self) -> Result<String, KubeError> {
         let info = self.rt.block_on(self.client.apiserver_version()).map_err(|e| {
-            KubeError::new(format!("Kubernetes cluster unreachable: {}", api_err(e)))
+            KubeError::new(format!("kubernetes cluster unreachable: {}", api_err(e)))
         })?;
         Ok(info.git_version)
     }
