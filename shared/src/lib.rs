@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod chartref;
+pub mod compat;
 #[cfg(feature = "cli")]
 pub mod cli;
 // Cluster access (kube-rs): only with the `cluster` feature, which only kubectl-release enables.

@@ -22,6 +22,10 @@ struct Cli {
     /// kubectl's global flags, accepted wherever kubectl passes them (kubectl chart does not talk to a cluster).
     #[command(flatten, next_help_heading = "kubectl flags")]
     kubectl: kubehelm::cli::KubectlFlags,
+    /// Behave as this Helm release does: v4.3 (default) or v4.1 (also KUBEHELM_COMPAT); affects
+    /// template, lint, show and package.
+    #[arg(long, global = true, value_name = "VERSION")]
+    helm_compat: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -233,6 +237,10 @@ fn complete_values(pos: &kubehelm::cli::complete::Position) -> Option<kubehelm::
 fn main() -> ExitCode {
     kubehelm::cli::complete::run_if_requested(<Cli as clap::CommandFactory>::command, &complete_values);
     let cli: Cli = kubehelm::cli::parse();
+    if let Err(e) = kubehelm::compat::init(cli.helm_compat.as_deref()) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
     // Deeply nested templates recurse deeply; give the renderer room.
     let worker = std::thread::Builder::new().stack_size(512 << 20).spawn(move || match cli.command {
         Command::Template(a) => run_template(a),

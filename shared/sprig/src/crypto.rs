@@ -8,6 +8,7 @@
 mod cert;
 mod der;
 mod keys;
+mod prime;
 
 use gotemplate::{ArgType, FuncMap, Function, Object, Signature, Value};
 use rand_core::{OsRng, RngCore};

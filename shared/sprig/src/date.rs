@@ -497,6 +497,8 @@ fn parse_in(layout: &str, value: &str, loc: &Loc) -> Result<GoTime, String> {
     let mut pm: Option<bool> = None;
     let mut zone_off: Option<i64> = None;
     let mut zone_name: Option<String> = None;
+    // A literal `Z` (ISO offsets) or `UTC` (zone names): Go's parse sets the location to UTC outright.
+    let mut utc_literal = false;
     let mut layout = layout;
     let mut value = value;
     let num = |v: &str, min_len: usize, max_len: usize| -> Option<(i64, usize)> {
@@ -620,8 +622,7 @@ fn parse_in(layout: &str, value: &str, loc: &Loc) -> Result<GoTime, String> {
             Tok::ZoneNum(z, colons, secs, hours_only) => {
                 if z && value.starts_with('Z') {
                     value = &value[1..];
-                    zone_off = Some(0);
-                    zone_name = Some("UTC".into());
+                    utc_literal = true;
                     continue;
                 }
                 let sign = match value.as_bytes().first() {
@@ -654,7 +655,7 @@ fn parse_in(layout: &str, value: &str, loc: &Loc) -> Result<GoTime, String> {
             }
             Tok::ZoneName => {
                 if value.starts_with("UTC") {
-                    zone_name = Some("UTC".into());
+                    utc_literal = true;
                     value = &value[3..];
                     continue;
                 }
@@ -693,21 +694,22 @@ fn parse_in(layout: &str, value: &str, loc: &Loc) -> Result<GoTime, String> {
         return Err(format!("parsing time {}: day out of range", gotemplate::fmt::quote(orig_value)));
     }
     let local_secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + min * 60 + sec;
+    if utc_literal {
+        return Ok(GoTime { unix: local_secs, nanos, loc: Loc::Utc, mono: None });
+    }
     if let Some(off) = zone_off {
+        // The location's zone when it has this offset (and this name, if one was given) at that
+        // instant; otherwise a fixed zone that records the name and offset (`+0000 GMT` stays GMT).
         let unix = local_secs - off;
-        let mut t = GoTime { unix, nanos, loc: Loc::Fixed(Zone { name: String::new(), offset: off }), mono: None };
         let lz = loc.zone_at(unix);
-        if lz.offset == off {
-            t.loc = loc.clone();
-        } else if off == 0 && zone_name.as_deref() == Some("UTC") {
-            t.loc = Loc::Utc;
-        }
-        return Ok(t);
+        let loc = if lz.offset == off && zone_name.as_ref().is_none_or(|n| *n == lz.name) {
+            loc.clone()
+        } else {
+            Loc::Fixed(Zone { name: zone_name.unwrap_or_default(), offset: off })
+        };
+        return Ok(GoTime { unix, nanos, loc, mono: None });
     }
     if let Some(name) = zone_name {
-        if name == "UTC" {
-            return Ok(GoTime { unix: local_secs, nanos, loc: Loc::Utc, mono: None });
-        }
         let guess = loc.zone_at(local_secs);
         if guess.name == name {
             return Ok(GoTime { unix: local_secs - guess.offset, nanos, loc: loc.clone(), mono: None });

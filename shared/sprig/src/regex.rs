@@ -13,7 +13,7 @@ pub fn register(m: &mut FuncMap) {
         reg(m, name, &[Str, Str, Int], move |a| {
             let re = compile_for(&s(a, 0), must)?;
             let text = s(a, 1);
-            Ok(str_list(find_all(&re, &text, int(a, 2)).into_iter().map(|(b, e)| text[b..e].to_string())))
+            Ok(strings_or_nil(find_all(&re, &text, int(a, 2)).into_iter().map(|(b, e)| text[b..e].to_string()).collect()))
         });
     }
     for (name, must) in [("regexFind", false), ("mustRegexFind", true)] {
@@ -37,7 +37,9 @@ pub fn register(m: &mut FuncMap) {
         reg(m, name, &[Str, Str, Int], move |a| {
             let pattern = s(a, 0);
             let re = compile_for(&pattern, must)?;
-            Ok(str_list(split(&re, &pattern, &s(a, 1), int(a, 2))))
+            let parts = split(&re, &pattern, &s(a, 1), int(a, 2));
+            // Go's Split returns nil only for n = 0; otherwise an empty result is still a slice.
+            Ok(if int(a, 2) == 0 { strings_or_nil(parts) } else { str_list(parts) })
         });
     }
     reg(m, "regexQuoteMeta", &[Str], |a| Ok(Value::string(quote_meta(&s(a, 0)))));
@@ -49,10 +51,64 @@ fn compile_for(pattern: &str, must: bool) -> Result<Regex, String> {
     compile(pattern).map_err(|e| if must { e } else { format!("regexp: Compile({}): {e}", go_quote(pattern)) })
 }
 
-/// Go's `regexp.Compile`, translated to the regex crate's syntax.
+/// How many compiled patterns (or their errors) one thread keeps: a template calling `regexReplaceAll`
+/// in a loop compiles its pattern once.
+const CACHE_SIZE: usize = 256;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Result<Regex, String>>> =
+        Default::default();
+}
+
+/// Go's `regexp.Compile`, translated to the regex crate's syntax; each pattern is compiled once per
+/// thread (a `Regex` clone shares the compiled program).
 pub fn compile(pattern: &str) -> Result<Regex, String> {
-    let translated = translate(pattern)?;
-    Regex::new(&translated).map_err(|e| go_error(pattern, &e))
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(pattern).cloned()) {
+        return hit;
+    }
+    let compiled = translate(pattern).and_then(|t| Regex::new(&t).map_err(|e| go_error(pattern, &e)));
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_SIZE {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), compiled.clone());
+    });
+    compiled
+}
+
+/// A nil `[]string` (what Go's `FindAllString` and `Split` return for no matches or n = 0): prints
+/// `[]` and has no items, but marshals as JSON `null`.
+struct NilStrings;
+
+impl gotemplate::Object for NilStrings {
+    fn type_name(&self) -> String {
+        "[]string".into()
+    }
+    fn kind(&self) -> &'static str {
+        "slice"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn display(&self) -> String {
+        "[]".into()
+    }
+    fn as_value(&self) -> Option<Value> {
+        Some(Value::list(Vec::new()))
+    }
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(serde_json::Value::Null)
+    }
+}
+
+/// A `[]string` result: Go's nil slice when there is nothing in it.
+fn strings_or_nil(items: Vec<String>) -> Value {
+    if items.is_empty() {
+        Value::Object(std::rc::Rc::new(NilStrings))
+    } else {
+        str_list(items)
+    }
 }
 
 /// `strconv.Quote`-like backquoted form Go uses in MustCompile panics.

@@ -68,7 +68,7 @@ pub fn register(m: &mut FuncMap) {
     reg(m, "toStrings", &[Any], |a| Ok(str_list(strslice(arg(a, 0)))));
     reg(m, "join", &[Str, Any], |a| Ok(Value::string(strslice(arg(a, 1)).join(&s(a, 0)))));
     reg(m, "b64enc", &[Str], |a| Ok(Value::string(gotemplate::value::base64_std(s(a, 0).as_bytes()))));
-    reg(m, "b64dec", &[Str], |a| Ok(Value::string(b64dec(&s(a, 0)))));
+    reg(m, "b64dec", &[Str], |a| Ok(b64dec(&s(a, 0))));
     reg(m, "b32enc", &[Str], |a| Ok(Value::string(b32enc(s(a, 0).as_bytes()))));
     reg(m, "b32dec", &[Str], |a| Ok(Value::string(b32dec(&s(a, 0)))));
     reg(m, "fail", &[Str], |a| Err(s(a, 0)));
@@ -551,10 +551,11 @@ fn parts_map(parts: Vec<String>) -> Value {
     Value::map(parts.into_iter().enumerate().map(|(i, p)| (format!("_{i}"), Value::string(p))).collect())
 }
 
-fn b64dec(s: &str) -> String {
+/// Go's `string(decoded)`: binary data stays bytes (`len` counts them), see `ByteString`.
+fn b64dec(s: &str) -> Value {
     match decode_b64(s.as_bytes()) {
-        Ok(b) => lossy(&b),
-        Err(off) => format!("illegal base64 data at input byte {off}"),
+        Ok(b) => gotemplate::value::ByteString::value(b),
+        Err(off) => Value::string(format!("illegal base64 data at input byte {off}")),
     }
 }
 

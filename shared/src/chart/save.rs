@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use super::archive::go_clean;
 use super::{go_base, go_os_error, Chart, Error, Lock, Metadata, API_VERSION_V1, API_VERSION_V2};
 
-/// The gzip header Extra field Helm writes into every chart archive.
+/// The gzip header Extra field Helm writes into every chart archive (v4.1's form; see
+/// `compat::HelmCompat::gzip_extra` for the version in effect).
 pub const HELM_GZIP_EXTRA: &[u8] = b"+aHR0cHM6Ly95b3V0dS5iZS96OVV6MWljandyTQo=";
 /// The gzip header Comment Helm writes into every chart archive.
 pub const HELM_GZIP_COMMENT: &str = "Helm";
@@ -158,8 +159,13 @@ pub fn tar_bytes(chart: &Chart, opts: &SaveOptions) -> Result<Vec<u8>, Error> {
 }
 
 fn gzip(tar: &[u8]) -> Result<Vec<u8>, Error> {
+    gzip_as(tar, crate::compat::current())
+}
+
+/// The archive's gzip stream as the given Helm version writes it (only the header's Extra field differs).
+fn gzip_as(tar: &[u8], compat: crate::compat::HelmCompat) -> Result<Vec<u8>, Error> {
     let mut gz = flate2::GzBuilder::new()
-        .extra(HELM_GZIP_EXTRA.to_vec())
+        .extra(compat.gzip_extra().to_vec())
         .comment(HELM_GZIP_COMMENT)
         .mtime(0)
         .operating_system(255)
@@ -503,11 +509,19 @@ mod tests {
 
     #[test]
     fn gzip_header_like_helm() {
-        let bytes = save_archive(&small_chart(), &SaveOptions::default()).unwrap();
+        use crate::compat::HelmCompat;
+        let tar = tar_bytes(&small_chart(), &SaveOptions::default()).unwrap();
+        let bytes = gzip_as(&tar, HelmCompat::V4_1).unwrap();
         assert_eq!(&bytes[..10], &[0x1f, 0x8b, 8, 0x14, 0, 0, 0, 0, 0, 0xff]);
         assert_eq!(&bytes[10..12], &[41, 0]);
         assert_eq!(&bytes[12..53], HELM_GZIP_EXTRA);
         assert_eq!(&bytes[53..58], b"Helm\0");
+        // Helm v4.3: XLEN 44, one RFC 1952 subfield `rr` of 40 bytes.
+        let bytes = gzip_as(&tar, HelmCompat::V4_3).unwrap();
+        assert_eq!(&bytes[10..12], &[44, 0]);
+        assert_eq!(&bytes[12..16], b"rr\x28\x00");
+        assert_eq!(&bytes[16..56], &HELM_GZIP_EXTRA[1..]);
+        assert_eq!(&bytes[56..61], b"Helm\0");
     }
 
     #[test]

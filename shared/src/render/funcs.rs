@@ -132,6 +132,25 @@ pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
     map.insert("fromJsonArray".into(), Function::pure(str1.clone(), |a| Ok(from_json_array(str_arg(a, 0)))));
     map.insert("toToml".into(), Function::pure(any1.clone(), |a| Ok(Value::string(super::toml::to_toml(&a[0])))));
     map.insert("fromToml".into(), Function::pure(str1.clone(), |a| Ok(super::toml::from_toml(str_arg(a, 0)))));
+    // Helm v4.3's additions: mustToToml and the duration family.
+    map.insert("mustToToml".into(), Function::pure(any1.clone(), |a| super::toml::try_to_toml(&a[0]).map(Value::string)));
+    super::duration::register(&mut map);
+    let compat = crate::compat::current();
+    for name in crate::compat::HelmCompat::added_functions() {
+        if !compat.has_function(name) {
+            map.remove(*name);
+        }
+    }
+    if !compat.quotes_semver_errors() {
+        // Masterminds/semver before v3.5 printed the constraint unquoted.
+        if let Some(f) = map.get("semverCompare").cloned() {
+            let body = f.body.clone();
+            map.insert(
+                "semverCompare".into(),
+                Function::with_runtime(f.sig.clone(), move |rt, a| body(rt, a).map_err(|e| unquote_constraint_error(&e))),
+            );
+        }
+    }
 
     let included: Rc<RefCell<HashMap<String, usize>>> = Rc::default();
     map.insert(
@@ -208,6 +227,51 @@ pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
     map
 }
 
+/// `improper constraint: "x"` (semver v3.5) as semver v3.4 printed it: `improper constraint: x`.
+fn unquote_constraint_error(e: &str) -> String {
+    const PREFIX: &str = "improper constraint: ";
+    match e.strip_prefix(PREFIX).and_then(go_unquote) {
+        Some(inner) => format!("{PREFIX}{inner}"),
+        None => e.to_string(),
+    }
+}
+
+/// Undo Go's `strconv.Quote` for the escapes it writes (`None` if `s` is not a quoted string).
+fn go_unquote(s: &str) -> Option<String> {
+    let body = s.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'f' => out.push('\x0c'),
+            'v' => out.push('\x0b'),
+            'x' => {
+                let hex: String = chars.by_ref().take(2).collect();
+                out.push(char::from(u8::from_str_radix(&hex, 16).ok()?));
+            }
+            'u' => {
+                let hex: String = chars.by_ref().take(4).collect();
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+            'U' => {
+                let hex: String = chars.by_ref().take(8).collect();
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 /// One line of Helm's default slog text handler: `level=WARN msg="…" message="…"`.
 pub fn slog_line(level: &str, msg: &str, message: &str) -> String {
     format!("level={level} msg={} message={}", slog_quote(msg), slog_quote(message))
@@ -264,6 +328,13 @@ mod tests {
         assert!(!is_parse_error(
             "template: gotpl:1:10: executing \"gotpl\" at <.Values.nope.x>: nil pointer evaluating interface {}.x"
         ));
+    }
+
+    #[test]
+    fn semver_constraint_errors_unquoted_for_v4_1() {
+        assert_eq!(unquote_constraint_error(r#"improper constraint: "badConstraint""#), "improper constraint: badConstraint");
+        assert_eq!(unquote_constraint_error(r#"improper constraint: " a\"b""#), r#"improper constraint:  a"b"#);
+        assert_eq!(unquote_constraint_error("other"), "other");
     }
 
     #[test]

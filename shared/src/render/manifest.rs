@@ -60,9 +60,52 @@ const HOOK_EVENTS: &[&str] = &[
     "post-rollback", "test",
 ];
 
-/// Helm's SplitManifests: documents separated by `---` lines (regex `(?:^|\s*\n)---\s*`), trimmed, empty
-/// ones dropped, in order.
+/// Helm's SplitManifests for the Helm version in effect ([`split_manifests_as`]).
 pub fn split_manifests(big: &str) -> Vec<String> {
+    split_manifests_as(big, crate::compat::current())
+}
+
+/// Helm's SplitManifests, in order, white-space-only documents dropped:
+/// - v4.1: documents separated by regex `(?:^|\s*\n)---\s*`, each trimmed on both sides;
+/// - v4.3: separated by `---` (and the spaces/tabs after it) at a line start, regex `(?m)^---[ \t]*`,
+///   each trimmed on the left only, so a document keeps the blank lines it ended with.
+pub fn split_manifests_as(big: &str, compat: crate::compat::HelmCompat) -> Vec<String> {
+    if compat.keeps_document_trailing_space() {
+        split_at_line_separators(big)
+    } else {
+        split_trimmed(big)
+    }
+}
+
+fn split_at_line_separators(big: &str) -> Vec<String> {
+    let text = big.trim_start();
+    let bytes = text.as_bytes();
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let mut line = 0;
+    while line < bytes.len() {
+        let next_line = memchr_newline(bytes, line).map_or(bytes.len(), |i| i + 1);
+        if bytes[line..].starts_with(b"---") {
+            docs.push(&text[start..line]);
+            let mut end = line + 3;
+            while end < bytes.len() && (bytes[end] == b' ' || bytes[end] == b'\t') {
+                end += 1;
+            }
+            start = end;
+            // `---` then text on the same line: the text starts the next document, and the next
+            // separator can only begin after the line's end.
+        }
+        line = next_line;
+    }
+    docs.push(&text[start..]);
+    docs.into_iter().filter(|d| !d.trim().is_empty()).map(|d| d.trim_start().to_string()).collect()
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i)
+}
+
+fn split_trimmed(big: &str) -> Vec<String> {
     let text = big.trim();
     let bytes = text.as_bytes();
     let skip_ws = |mut i: usize| {
@@ -253,14 +296,32 @@ mod tests {
 
     #[test]
     fn split_like_helm() {
-        assert_eq!(split_manifests("a: 1\n---\nb: 2\n"), vec!["a: 1", "b: 2"]);
+        assert_eq!(split_manifests_as("a: 1\n---\nb: 2\n", crate::compat::HelmCompat::V4_1), vec!["a: 1", "b: 2"]);
         // The whitespace after a separator is part of it, so a `---` right after cannot separate
         // again (Helm prints that document with its `---`).
-        assert_eq!(split_manifests("---\na: 1\n---   \n\n---\nb: 2"), vec!["a: 1", "---\nb: 2"]);
-        assert_eq!(split_manifests("a: '---'\n"), vec!["a: '---'"]);
+        assert_eq!(split_manifests_as("---\na: 1\n---   \n\n---\nb: 2", crate::compat::HelmCompat::V4_1), vec!["a: 1", "---\nb: 2"]);
+        assert_eq!(split_manifests_as("a: '---'\n", crate::compat::HelmCompat::V4_1), vec!["a: '---'"]);
         // `---` glued to text after a newline still separates (the regex needs no line end)
-        assert_eq!(split_manifests("a: 1\n---b: 2"), vec!["a: 1", "b: 2"]);
-        assert_eq!(split_manifests("  \n"), Vec::<String>::new());
+        assert_eq!(split_manifests_as("a: 1\n---b: 2", crate::compat::HelmCompat::V4_1), vec!["a: 1", "b: 2"]);
+        assert_eq!(split_manifests_as("  \n", crate::compat::HelmCompat::V4_1), Vec::<String>::new());
+    }
+
+    #[test]
+    fn split_like_helm_v4_1_and_v4_3() {
+        use crate::compat::HelmCompat::{V4_1, V4_3};
+        let split = split_manifests_as;
+        assert_eq!(split("a: 1\n---\nb: 2\n", V4_1), vec!["a: 1", "b: 2"]);
+        assert_eq!(split("---\na: 1\n---   \n\n---\nb: 2", V4_1), vec!["a: 1", "---\nb: 2"]);
+        assert_eq!(split("a: 1\n---b: 2", V4_1), vec!["a: 1", "b: 2"]);
+        // v4.3 keeps what a document ends with (the newline before `---` included) and splits at
+        // every `---` that starts a line; `---` lines with nothing between them give nothing.
+        assert_eq!(split("\n a: 1\n\n---\nb: 2\n  \n", V4_3), vec!["a: 1\n\n", "b: 2\n  \n"]);
+        assert_eq!(split("---\na: 1\n---   \n\n---\nb: 2", V4_3), vec!["a: 1\n", "b: 2"]);
+        assert_eq!(split("a: 1\n---b: 2", V4_3), vec!["a: 1\n", "b: 2"]);
+        assert_eq!(split("a: 1\n----\nb: 2", V4_3), vec!["a: 1\n", "-\nb: 2"]);
+        assert_eq!(split("a: '---'\n  ---\n", V4_3), vec!["a: '---'\n  ---\n"]);
+        assert_eq!(split("a: 1 ---\n", V4_3), vec!["a: 1 ---\n"]);
+        assert_eq!(split(" \n---\n \n", V4_3), Vec::<String>::new());
     }
 
     #[test]

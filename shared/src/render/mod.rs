@@ -3,6 +3,7 @@
 //! Mirrors Helm's `pkg/engine` (context per chart, parse order, partials, `<no value>` removal, error
 //! reformatting) and the rendering half of `pkg/action` (NOTES, hook split, kind-sorted manifests).
 
+pub mod duration;
 pub mod funcs;
 pub mod glob;
 pub mod manifest;
@@ -31,7 +32,7 @@ pub struct ReleaseOptions {
 /// What `.Capabilities` reports: defaults for `chart template`, discovery for `release install`.
 #[derive(Debug, Clone)]
 pub struct CapabilitiesInput {
-    /// `--kube-version` or the cluster's version; `None` = Helm's default (v1.35.0).
+    /// `--kube-version` or the cluster's version; `None` = Helm's default (`compat::HelmCompat::default_kube_version`).
     pub kube_version: Option<String>,
     /// The API versions; Helm's defaults plus `--api-versions` for offline rendering.
     pub api_versions: Vec<String>,
@@ -41,14 +42,14 @@ impl Default for CapabilitiesInput {
     fn default() -> Self {
         CapabilitiesInput {
             kube_version: None,
-            api_versions: objects::DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect(),
+            api_versions: crate::compat::current().default_api_versions().iter().map(|s| s.to_string()).collect(),
         }
     }
 }
 
 impl CapabilitiesInput {
     pub fn kube_version(&self) -> Result<KubeVersion, String> {
-        KubeVersion::parse(self.kube_version.as_deref().unwrap_or(objects::DEFAULT_KUBE_VERSION))
+        KubeVersion::parse(self.kube_version.as_deref().unwrap_or(crate::compat::current().default_kube_version()))
     }
 }
 
@@ -169,16 +170,19 @@ fn collect_templates(
     out: &mut BTreeMap<String, Renderable>,
 ) -> Value {
     let files: BTreeMap<String, Content> = chart.files.iter().map(|f| (f.name.clone(), f.data.clone())).collect();
+    // `.Values` is a `common.Values` (a map with methods): the root's own, a subchart's the table of
+    // its name in the parent's (`values.Table("Values." + name)`), else empty.
     let values = if is_root {
-        parent.get("Values").cloned().unwrap_or_else(Value::empty_map)
+        parent.get("Values").cloned().unwrap_or_else(|| objects::Values::new(Default::default()))
     } else {
-        match parent.get("Values").map(Value::underlying) {
-            Some(Value::Map(m)) => match m.borrow().get(chart.name()) {
-                Some(Value::Map(sub)) => Value::Map(sub.clone()),
-                _ => Value::empty_map(),
+        let sub = match parent.get("Values").map(Value::underlying) {
+            Some(Value::Map(m)) => match m.borrow().get(chart.name()).map(Value::underlying) {
+                Some(Value::Map(sub)) => Some(sub),
+                _ => None,
             },
-            _ => Value::empty_map(),
-        }
+            _ => None,
+        };
+        objects::Values::new(sub.unwrap_or_default())
     };
     let subcharts = Value::empty_map();
     let mut next = Map::new();
@@ -257,7 +261,11 @@ pub fn render(
             ("Service".into(), Value::str("Helm")),
         ])),
     );
-    top.insert("Values".into(), Value::from_json(&serde_json::Value::Object(values.clone())));
+    let values = match Value::from_json(&serde_json::Value::Object(values.clone())) {
+        Value::Map(m) => m,
+        _ => Default::default(),
+    };
+    top.insert("Values".into(), objects::Values::new(values));
 
     let mut tpls = BTreeMap::new();
     collect_templates(chart, chart.name(), true, &top, &mut tpls);
@@ -345,7 +353,7 @@ fn reformat_exec_error(err: &crate::template::Error) -> String {
             return format!("execution error at ({}): {}", tokens[1], &rest[..end]);
         }
     }
-    let chain = err.chain();
+    let chain = err.chain_heads();
     let mut blocks: Vec<(String, String, String)> = Vec::new();
     for level in &chain {
         match parse_traceable(level) {
@@ -433,5 +441,77 @@ mod tests {
         assert_eq!(t.0, "c/x.yaml:1:6");
         assert_eq!(t.1, "executing \"c/x.yaml\" at <include \"inner\" .>:");
         assert_eq!(t.2, "error calling include:");
+    }
+
+    /// Render one template of a one-chart tree with `values` and return its output or error.
+    pub(crate) fn render_one(text: &str, values: serde_json::Value) -> Result<String, String> {
+        let mut chart = Chart::default();
+        chart.metadata.name = "c".into();
+        chart.templates = vec![crate::chart::File { name: "templates/t.yaml".into(), data: text.as_bytes().into() }];
+        let release = ReleaseOptions {
+            name: "r".into(),
+            namespace: "ns".into(),
+            revision: 1,
+            is_install: true,
+            is_upgrade: false,
+        };
+        let values = values.as_object().cloned().unwrap_or_default();
+        render(&chart, &values, &release, &CapabilitiesInput::default(), &EngineOptions::default())
+            .map(|mut m| m.remove("c/templates/t.yaml").unwrap_or_default())
+            .map_err(|e| e.0)
+    }
+
+    /// `.Values` is Helm's `common.Values`: its methods as Go calls them (expectations from Helm's
+    /// pkg/chart/common/values.go and values_test.go).
+    #[test]
+    fn values_methods() {
+        let v = serde_json::json!({"a": {"b": {"c": 1}}, "name": "x"});
+        let r = |t: &str| render_one(t, v.clone());
+        assert_eq!(r("{{ typeOf .Values }} {{ kindOf .Values }}").unwrap(), "common.Values map");
+        assert_eq!(r(r#"{{ dig "a" "b" "c" 0 .Values.AsMap }}"#).unwrap(), "1");
+        assert_eq!(r("{{ typeOf .Values.AsMap }}").unwrap(), "map[string]interface {}");
+        assert_eq!(r(r#"{{ (.Values.Table "a.b").c }} {{ typeOf (.Values.Table "a") }}"#).unwrap(), "1 common.Values");
+        assert_eq!(r(r#"{{ .Values.PathValue "a.b.c" }} {{ .Values.PathValue "name" }}"#).unwrap(), "1 x");
+        assert_eq!(r("{{ .Values.YAML }}").unwrap(), "a:\n  b:\n    c: 1\nname: x\n");
+        assert_eq!(r("{{ .Values.name }} {{ len .Values }}").unwrap(), "x 2");
+        let e = r(r#"{{ .Values.Table "a.x" }}"#).unwrap_err();
+        assert!(e.ends_with("error calling Table: \"x\" is not a table"), "{e}");
+        let e = r(r#"{{ .Values.PathValue "a.b" }}"#).unwrap_err();
+        assert!(e.ends_with("error calling PathValue: \"b\" is not a value"), "{e}");
+        let e = r(r#"{{ .Values.PathValue "" }}"#).unwrap_err();
+        assert!(e.ends_with("error calling PathValue: YAML path cannot be empty"), "{e}");
+        let e = r("{{ .Values.Table }}").unwrap_err();
+        assert!(e.ends_with("wrong number of args for Table: want 1 got 0"), "{e}");
+        let e = r("{{ .Files.Get }}").unwrap_err();
+        assert!(e.ends_with("wrong number of args for Get: want 1 got 0"), "{e}");
+    }
+
+    #[test]
+    fn capabilities_methods() {
+        let r = |t: &str| render_one(t, serde_json::json!({}));
+        assert_eq!(r(r#"{{ .Capabilities.APIVersions.Has "apps/v1" }}"#).unwrap(), "true");
+        assert_eq!(r("{{ .Capabilities.KubeVersion.GitVersion }}").unwrap(), r("{{ .Capabilities.KubeVersion }}").unwrap());
+        assert_eq!(r("{{ .Capabilities.Copy.KubeVersion.Major }}").unwrap(), "1");
+        // A constant is checked against the parameter type at evaluation, as Go's evalArg does.
+        let e = r("{{ .Capabilities.APIVersions.Has 1 }}").unwrap_err();
+        assert!(e.ends_with("expected string; found 1"), "{e}");
+    }
+
+    /// Helm v4.3's duration functions and mustToToml (pkg/engine/funcs_test.go).
+    #[test]
+    fn v4_3_functions() {
+        if crate::compat::current() != crate::compat::HelmCompat::V4_3 {
+            return;
+        }
+        let r = |t: &str| render_one(t, serde_json::json!({}));
+        assert_eq!(r(r#"{{ durationSeconds "1m30s" }} {{ durationMilliseconds "1.5s" }}"#).unwrap(), "90 1500");
+        assert_eq!(r(r#"{{ mustToDuration "90" }} {{ durationRoundTo "2h13m" "1h" }}"#).unwrap(), "1m30s 2h0m0s");
+        assert_eq!(r(r#"{{ durationHours 5400 }} {{ durationDays "36h" }} {{ durationSeconds "bad" }}"#).unwrap(), "1.5 1.5 0");
+        assert_eq!(r(r#"{{ mustToDuration "1h" | toJson }}"#).unwrap(), "3600000000000");
+        let e = r(r#"{{ mustToDuration "bad" }}"#).unwrap_err();
+        assert!(e.ends_with("error calling mustToDuration: could not parse duration \"bad\""), "{e}");
+        assert_eq!(r(r#"{{ dict "a" 1 | mustToToml }}"#).unwrap(), "a = 1\n");
+        let e = r(r#"{{ list 1 | mustToToml }}"#).unwrap_err();
+        assert!(e.contains("error calling mustToToml: toml: top-level values must be Go maps or structs"), "{e}");
     }
 }

@@ -1,11 +1,113 @@
-//! The Go objects templates see besides plain maps: `.Files` (with its methods) and `.Capabilities`.
+//! The Go objects templates see besides plain maps: `.Values` (Helm's `common.Values` and its
+//! methods), `.Files` (with its methods) and `.Capabilities`.
 
 use super::glob::Glob;
 use crate::chart::Content;
 use crate::template::value::base64_std;
-use crate::template::{Object, Value};
+use crate::template::value::MapRef;
+use crate::template::{ArgType, Object, Signature, Value};
 use std::collections::BTreeMap;
 use std::rc::Rc;
+
+/// `.Values`: Helm's `common.Values`, a `map[string]interface{}` with the methods `YAML`, `Table`,
+/// `AsMap` and `PathValue` (a method wins over a key of the same name, as in Go).
+pub struct Values(pub MapRef);
+
+impl Values {
+    pub fn new(m: MapRef) -> Value {
+        Value::Object(Rc::new(Values(m)))
+    }
+
+    fn yaml(&self) -> String {
+        goyaml::to_string(&Value::Map(self.0.clone()).to_json())
+    }
+
+    /// `Table`: the table at a dotted path; on a missing or non-table step, what was reached and the error.
+    fn table(&self, path: &str) -> (MapRef, Option<String>) {
+        let mut table = self.0.clone();
+        for step in path.split('.') {
+            let next = match table.borrow().get(step) {
+                None => Err(None),
+                Some(v) => match v.underlying() {
+                    Value::Map(m) => Ok(m),
+                    _ => Err(Some(Rc::default())),
+                },
+            };
+            match next {
+                Ok(m) => table = m,
+                Err(reached) => {
+                    let err = format!("{} is not a table", super::funcs::go_quote(step));
+                    return (reached.unwrap_or(table), Some(err));
+                }
+            }
+        }
+        (table, None)
+    }
+
+    fn path_value(&self, path: &str) -> Result<Value, String> {
+        if path.is_empty() {
+            return Err("YAML path cannot be empty".into());
+        }
+        let no_value = |k: &str| format!("{} is not a value", super::funcs::go_quote(k));
+        let (table, key) = match path.rsplit_once('.') {
+            None => (self.0.clone(), path),
+            Some((head, key)) => match self.table(head) {
+                (t, None) => (t, key),
+                (_, Some(_)) => return Err(no_value(key)),
+            },
+        };
+        let found = table.borrow().get(key).cloned();
+        match found {
+            Some(v) if !matches!(v.underlying(), Value::Map(_)) => Ok(v),
+            _ => Err(no_value(key)),
+        }
+    }
+}
+
+impl Object for Values {
+    fn type_name(&self) -> String {
+        "common.Values".into()
+    }
+    fn kind(&self) -> &'static str {
+        "map"
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        match name {
+            "AsMap" => Some(Value::Map(self.0.clone())),
+            "YAML" => Some(Value::string(self.yaml())),
+            _ => None,
+        }
+    }
+    fn has_method(&self, name: &str) -> bool {
+        matches!(name, "YAML" | "Table" | "AsMap" | "PathValue")
+    }
+    fn method_signature(&self, name: &str) -> Option<Signature> {
+        match name {
+            "YAML" | "AsMap" => Some(Signature::new(&[])),
+            "Table" | "PathValue" => Some(Signature::new(&[ArgType::String])),
+            _ => None,
+        }
+    }
+    fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        let arg = || args.first().and_then(Value::as_str).unwrap_or("");
+        Some(match name {
+            "AsMap" => Ok(if self.0.borrow().is_empty() { Value::empty_map() } else { Value::Map(self.0.clone()) }),
+            "YAML" => Ok(Value::string(self.yaml())),
+            "Table" => match self.table(arg()) {
+                (t, None) => Ok(Values::new(t)),
+                (_, Some(e)) => Err(e),
+            },
+            "PathValue" => self.path_value(arg()),
+            _ => return None,
+        })
+    }
+    fn display(&self) -> String {
+        crate::template::fmt::display(&Value::Map(self.0.clone()))
+    }
+    fn as_value(&self) -> Option<Value> {
+        Some(Value::Map(self.0.clone()))
+    }
+}
 
 /// Helm's `engine.files`: a `map[string][]byte` of the chart's non-template files, with methods. The
 /// contents are the chart's own (shared, not copied).
@@ -74,6 +176,13 @@ impl Object for Files {
     }
     fn has_method(&self, name: &str) -> bool {
         matches!(name, "Get" | "GetBytes" | "Glob" | "Lines" | "AsConfig" | "AsSecrets")
+    }
+    fn method_signature(&self, name: &str) -> Option<Signature> {
+        match name {
+            "Get" | "GetBytes" | "Glob" | "Lines" => Some(Signature::new(&[ArgType::String])),
+            "AsConfig" | "AsSecrets" => Some(Signature::new(&[])),
+            _ => None,
+        }
     }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         let result = match name {
@@ -151,6 +260,12 @@ impl Object for KubeVersion {
     fn has_method(&self, name: &str) -> bool {
         matches!(name, "String" | "GitVersion")
     }
+    fn method_signature(&self, name: &str) -> Option<Signature> {
+        matches!(name, "String" | "GitVersion").then(|| Signature::new(&[]))
+    }
+    fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        (args.is_empty() && self.has_method(name)).then(|| Ok(self.field(name).unwrap_or_default()))
+    }
     fn display(&self) -> String {
         self.normalized.clone()
     }
@@ -175,6 +290,9 @@ impl Object for VersionSet {
     fn has_method(&self, name: &str) -> bool {
         name == "Has"
     }
+    fn method_signature(&self, name: &str) -> Option<Signature> {
+        (name == "Has").then(|| Signature::new(&[ArgType::String]))
+    }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         (name == "Has").then(|| one_string(args).map(|v| Value::Bool(self.0.iter().any(|x| x == v))))
     }
@@ -189,28 +307,27 @@ impl Object for VersionSet {
 /// The Helm version whose behaviour this project reproduces, as `.Capabilities.HelmVersion` reports it.
 pub struct HelmVersion;
 
-const HELM_VERSION: [(&str, &str, &str); 5] = [
-    ("Version", "version", "v4.1.4"),
-    ("GitCommit", "git_commit", "05fa37973dc9e42b76e1d2883494c87174b6074f"),
-    ("GitTreeState", "git_tree_state", "clean"),
-    ("GoVersion", "go_version", "go1.25.9"),
-    ("KubeClientVersion", "kube_client_version", "v1.35"),
-];
 
 impl Object for HelmVersion {
     fn type_name(&self) -> String {
         "version.BuildInfo".into()
     }
     fn field(&self, name: &str) -> Option<Value> {
-        HELM_VERSION.iter().find(|(f, _, _)| *f == name).map(|(_, _, v)| Value::str(v))
+        crate::compat::current().helm_version().iter().find(|(f, _, _)| *f == name).map(|(_, _, v)| Value::str(v))
     }
     fn display(&self) -> String {
-        let vals: Vec<&str> = HELM_VERSION.iter().map(|(_, _, v)| *v).collect();
+        let vals: Vec<&str> = crate::compat::current().helm_version().iter().map(|(_, _, v)| *v).collect();
         format!("{{{}}}", vals.join(" "))
     }
     fn to_json(&self) -> Option<serde_json::Value> {
         Some(serde_json::Value::Object(
-            HELM_VERSION.iter().map(|(_, j, v)| (j.to_string(), serde_json::Value::from(*v))).collect(),
+            // Every field but Version is `omitempty`.
+            crate::compat::current()
+                .helm_version()
+                .iter()
+                .filter(|(f, _, v)| *f == "Version" || !v.is_empty())
+                .map(|(_, j, v)| (j.to_string(), serde_json::Value::from(*v)))
+                .collect(),
         ))
     }
 }
@@ -221,29 +338,6 @@ pub struct Capabilities {
     pub api_versions: Rc<VersionSet>,
 }
 
-/// The API versions Helm v4.1.4 reports when it does not ask a cluster (client-go v1.35's scheme).
-pub const DEFAULT_API_VERSIONS: &[&str] = &[
-    "v1", "admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1alpha1",
-    "admissionregistration.k8s.io/v1beta1", "internal.apiserver.k8s.io/v1alpha1", "apps/v1", "apps/v1beta1",
-    "apps/v1beta2", "authentication.k8s.io/v1", "authentication.k8s.io/v1alpha1", "authentication.k8s.io/v1beta1",
-    "authorization.k8s.io/v1", "authorization.k8s.io/v1beta1", "autoscaling/v1", "autoscaling/v2",
-    "autoscaling/v2beta1", "autoscaling/v2beta2", "batch/v1", "batch/v1beta1", "certificates.k8s.io/v1",
-    "certificates.k8s.io/v1beta1", "certificates.k8s.io/v1alpha1", "coordination.k8s.io/v1alpha2",
-    "coordination.k8s.io/v1beta1", "coordination.k8s.io/v1", "discovery.k8s.io/v1", "discovery.k8s.io/v1beta1",
-    "events.k8s.io/v1", "events.k8s.io/v1beta1", "extensions/v1beta1", "flowcontrol.apiserver.k8s.io/v1",
-    "flowcontrol.apiserver.k8s.io/v1beta1", "flowcontrol.apiserver.k8s.io/v1beta2",
-    "flowcontrol.apiserver.k8s.io/v1beta3", "networking.k8s.io/v1", "networking.k8s.io/v1beta1", "node.k8s.io/v1",
-    "node.k8s.io/v1alpha1", "node.k8s.io/v1beta1", "policy/v1", "policy/v1beta1", "rbac.authorization.k8s.io/v1",
-    "rbac.authorization.k8s.io/v1beta1", "rbac.authorization.k8s.io/v1alpha1", "resource.k8s.io/v1",
-    "resource.k8s.io/v1beta2", "resource.k8s.io/v1beta1", "resource.k8s.io/v1alpha3", "scheduling.k8s.io/v1alpha1",
-    "scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1", "storage.k8s.io/v1beta1", "storage.k8s.io/v1",
-    "storage.k8s.io/v1alpha1", "storagemigration.k8s.io/v1beta1", "apiextensions.k8s.io/v1beta1",
-    "apiextensions.k8s.io/v1",
-];
-
-/// The Kubernetes version Helm v4.1.4 assumes without a cluster.
-pub const DEFAULT_KUBE_VERSION: &str = "v1.35.0";
-
 impl Object for Capabilities {
     fn type_name(&self) -> String {
         "*common.Capabilities".into()
@@ -253,8 +347,21 @@ impl Object for Capabilities {
             "KubeVersion" => Some(Value::Object(self.kube_version.clone())),
             "APIVersions" => Some(Value::Object(self.api_versions.clone())),
             "HelmVersion" => Some(Value::Object(Rc::new(HelmVersion))),
+            "Copy" => Some(Value::Object(Rc::new(Capabilities {
+                kube_version: self.kube_version.clone(),
+                api_versions: self.api_versions.clone(),
+            }))),
             _ => None,
         }
+    }
+    fn has_method(&self, name: &str) -> bool {
+        name == "Copy"
+    }
+    fn method_signature(&self, name: &str) -> Option<Signature> {
+        (name == "Copy").then(|| Signature::new(&[]))
+    }
+    fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        (name == "Copy" && args.is_empty()).then(|| Ok(self.field(name).unwrap_or_default()))
     }
     fn display(&self) -> String {
         format!(

@@ -78,7 +78,8 @@ pub fn check_dependencies(chart: &Chart) -> Result<(), PipelineError> {
         return Ok(());
     }
     Err(early(format!(
-        "an error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: {}",
+        "an error occurred while checking for chart dependencies. You may need to run {} to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: {}",
+        crate::compat::current().dependency_build_hint(),
         missing.join(", ")
     )))
 }
@@ -93,7 +94,11 @@ pub fn render_release(
 ) -> Result<Rendered, PipelineError> {
     values::process_dependencies(&mut chart, user_values)
         .map_err(|e| early(format!("chart dependencies processing failed: {e}")))?;
-    let coalesced = values::coalesce(&chart, user_values).map_err(early)?;
+    let (coalesced, warnings) = values::coalesce_with_warnings(&chart, user_values).map_err(early)?;
+    // Helm's coalescing logs through the default logger (slog's text handler on stderr) as it goes.
+    for w in warnings {
+        eprintln!("{w}");
+    }
     if !opts.skip_schema_validation {
         values::validate_schema(&chart, &coalesced).map_err(|e| {
             early(format!("values don't meet the specifications of the schema(s) in the following chart(s):\n{e}"))

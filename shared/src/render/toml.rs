@@ -3,18 +3,19 @@
 
 use crate::template::Value;
 
-/// BurntSushi/toml `Encode` of a map; an error's text for values TOML cannot hold.
+/// `toToml`: BurntSushi/toml `Encode` of a map; the error's text for values TOML cannot hold.
 pub fn to_toml(v: &Value) -> String {
+    try_to_toml(v).unwrap_or_else(|e| e)
+}
+
+/// BurntSushi/toml `Encode` of a map (`mustToToml` fails with the error).
+pub fn try_to_toml(v: &Value) -> Result<String, String> {
     let mut out = String::new();
     match v.underlying() {
-        Value::Map(m) => {
-            if let Err(e) = write_table(&mut out, &[], &m.borrow()) {
-                return e;
-            }
-        }
-        other => return format!("toml: top-level values must be Go maps or structs; got {}", other.type_name()),
+        Value::Map(m) => write_table(&mut out, &[], &m.borrow())?,
+        other => return Err(format!("toml: top-level values must be Go maps or structs; got {}", other.type_name())),
     }
-    out
+    Ok(out)
 }
 
 fn key(k: &str) -> String {
@@ -96,7 +97,11 @@ fn write_table(out: &mut String, path: &[String], m: &crate::template::Map) -> R
         sub.push(key(k));
         match v.underlying() {
             Value::Map(inner) => {
-                out.push('\n');
+                // BurntSushi's eTable: a blank line only before a top-level table, and only when
+                // something was written before it.
+                if path.is_empty() && !out.is_empty() {
+                    out.push('\n');
+                }
                 out.push_str(&"  ".repeat(path.len()));
                 out.push_str(&format!("[{}]\n", sub.join(".")));
                 write_table(out, &sub, &inner.borrow())?;
@@ -104,7 +109,10 @@ fn write_table(out: &mut String, path: &[String], m: &crate::template::Map) -> R
             Value::List(items) => {
                 for item in items.borrow().iter() {
                     if let Value::Map(inner) = item.underlying() {
-                        out.push('\n');
+                        // eArrayOfTables: a blank line before each entry once anything was written.
+                        if !out.is_empty() {
+                            out.push('\n');
+                        }
                         out.push_str(&"  ".repeat(path.len()));
                         out.push_str(&format!("[[{}]]\n", sub.join(".")));
                         write_table(out, &sub, &inner.borrow())?;
@@ -121,7 +129,42 @@ fn write_table(out: &mut String, path: &[String], m: &crate::template::Map) -> R
 pub fn from_toml(text: &str) -> Value {
     match text.parse::<toml::Table>() {
         Ok(t) => Value::from_json(&toml_to_json(toml::Value::Table(t))),
-        Err(e) => Value::map([("Error".to_string(), Value::string(e.message().to_string()))].into_iter().collect()),
+        Err(e) => Value::map([("Error".to_string(), Value::string(parse_error_text(text, &e)))].into_iter().collect()),
+    }
+}
+
+/// BurntSushi/toml's text (`toml: line N: …`) for the parse errors whose wording is known; the toml
+/// crate's own message otherwise.
+fn parse_error_text(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message();
+    let start = e.span().map_or(text.len(), |s| s.start.min(text.len()));
+    let line = |at: usize| text[..at].matches('\n').count() + 1;
+    if msg.contains("expected `=`") {
+        // lexKeyEnd: the first character after the key that is not a space or tab.
+        let rest = &text[start..];
+        let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        return match rest[skipped..].chars().next() {
+            None => format!("toml: line {}: unexpected EOF; expected key separator '='", line(text.len())),
+            Some(c) => format!(
+                "toml: line {}: expected key separator '=', but got {} instead",
+                line(start + skipped),
+                go_rune_quote(c)
+            ),
+        };
+    }
+    msg.to_string()
+}
+
+/// Go's `%q` of a rune.
+fn go_rune_quote(c: char) -> String {
+    match c {
+        '\'' => "'\\''".into(),
+        '\\' => "'\\\\'".into(),
+        '\n' => "'\\n'".into(),
+        '\t' => "'\\t'".into(),
+        '\r' => "'\\r'".into(),
+        c if c.is_control() => format!("'\\x{:02x}'", c as u32),
+        c => format!("'{c}'"),
     }
 }
 
@@ -135,5 +178,36 @@ fn toml_to_json(v: toml::Value) -> serde_json::Value {
         toml::Value::Datetime(d) => J::String(d.to_string()),
         toml::Value::Array(a) => J::Array(a.into_iter().map(toml_to_json).collect()),
         toml::Value::Table(t) => J::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Layout as Helm v4.1.4's toToml prints it (BurntSushi/toml v1.6.0, checked with the reference Helm).
+    #[test]
+    fn table_layout_like_burntsushi() {
+        let v = Value::from_json(&serde_json::json!({
+            "a": {"x": 1, "b": {"c": 1}, "l": [{"e": 1}, {"e": 2}]}, "z": 1
+        }));
+        assert_eq!(
+            to_toml(&v),
+            "z = 1.0\n\n[a]\n  x = 1.0\n  [a.b]\n    c = 1.0\n\n  [[a.l]]\n    e = 1.0\n\n  [[a.l]]\n    e = 2.0\n"
+        );
+        let v = Value::from_json(&serde_json::json!({"mast": {"sail": "white"}}));
+        assert_eq!(to_toml(&v), "[mast]\n  sail = \"white\"\n");
+        assert!(try_to_toml(&Value::list(vec![])).is_err());
+    }
+
+    /// BurntSushi/toml's lexer errors (Helm's fromToml test: `one` gives this Error text).
+    #[test]
+    fn from_toml_errors_like_burntsushi() {
+        let err = |t: &str| match from_toml(t) {
+            Value::Map(m) => m.borrow().get("Error").and_then(Value::as_str).map(str::to_string).unwrap_or_default(),
+            _ => String::new(),
+        };
+        assert_eq!(err("one"), "toml: line 1: unexpected EOF; expected key separator '='");
+        assert_eq!(err("a = 1\nkey x"), "toml: line 2: expected key separator '=', but got 'x' instead");
     }
 }

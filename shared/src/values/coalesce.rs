@@ -74,9 +74,27 @@ fn concat_prefix(a: &str, b: &str) -> String {
     }
 }
 
-/// Collects Helm's coalescing warnings (Helm logs them at INFO level) instead of printing them.
-#[derive(Default, Debug)]
-pub(crate) struct Warnings(pub(crate) Vec<String>);
+/// Collects Helm's coalescing warnings (Helm logs them at INFO level) instead of printing them, and
+/// carries the Helm version whose coalescing rules apply.
+#[derive(Debug)]
+pub(crate) struct Warnings(pub(crate) Vec<String>, pub(crate) crate::compat::HelmCompat);
+
+impl Default for Warnings {
+    fn default() -> Self {
+        Warnings(Vec::new(), crate::compat::current())
+    }
+}
+
+/// Helm v4.3's `cleanNilValues`: remove `null` entries from a map and the maps inside it, in place.
+fn clean_nil_values(m: &GMap) {
+    let mut map = m.borrow_mut();
+    map.retain(|_, v| !v.is_nil());
+    for v in map.values() {
+        if let GV::Map(sub) = v {
+            clean_nil_values(sub);
+        }
+    }
+}
 
 impl Warnings {
     fn push(&mut self, s: String) {
@@ -183,6 +201,10 @@ fn coalesce_values(chart: &Chart, v: &GMap, prefix: &str, merge: bool, w: &mut W
                     match &val {
                         GV::Map(src) => {
                             let merge = merge || chart.dependencies.iter().any(|d| d.name() == key);
+                            // v4.3: a chart default's nulls do not leak into the result.
+                            if !merge && w.1.drops_default_nulls() {
+                                clean_nil_values(src);
+                            }
                             coalesce_tables(&dest, src, &concat_prefix(&sub_prefix, &key), merge, w);
                         }
                         GV::Val(x) => {
@@ -194,6 +216,13 @@ fn coalesce_values(chart: &Chart, v: &GMap, prefix: &str, merge: bool, w: &mut W
                 }
             }
             None => {
+                if !merge && w.1.drops_default_nulls() {
+                    match &val {
+                        GV::Val(Value::Null) => continue,
+                        GV::Map(sub) => clean_nil_values(sub),
+                        GV::Val(_) => {}
+                    }
+                }
                 v.borrow_mut().insert(key, val);
             }
         }
@@ -275,11 +304,45 @@ mod tests {
         c
     }
 
+    /// Helm v4.1's coalescing (the tests below were written against v4.1.4).
     fn run(c: &Chart, user: Value) -> (Value, Vec<String>) {
+        run_as(c, user, crate::compat::HelmCompat::V4_1)
+    }
+
+    fn run_as(c: &Chart, user: Value, compat: crate::compat::HelmCompat) -> (Value, Vec<String>) {
         let m = from_json_map(&obj(user));
-        let mut w = Warnings::default();
+        let mut w = Warnings(Vec::new(), compat);
         coalesce_root(c, &m, false, &mut w).unwrap();
         (Value::Object(to_json_map(&m)), w.0)
+    }
+
+    /// Helm's testdata chart issue-9027: chart-default `null`s. v4.1.4 copies them into `.Values` and lets
+    /// a parent's `null` delete the subchart's default; v4.3.2 drops them first (its goldens).
+    #[test]
+    fn default_nulls_v4_1_and_v4_3() {
+        use crate::compat::HelmCompat::{V4_1, V4_3};
+        let sub = chart(
+            "subchart",
+            json!({"global": {"hash": {"key1": 1, "key2": 2, "key3": 3}}, "hash": {"key1": 1, "key2": 2, "key3": 3}}),
+            vec![],
+        );
+        let top = chart(
+            "issue-9027",
+            json!({"global": {"hash": {"key1": null, "key2": null, "key3": 13}},
+                   "subchart": {"hash": {"key1": null, "key2": null, "key3": 13}}}),
+            vec![sub],
+        );
+        let (v, _) = run_as(&top, json!({}), V4_3);
+        assert_eq!(v["global"], json!({"hash": {"key3": 13}}));
+        assert_eq!(v["subchart"]["hash"], json!({"key1": 1, "key2": 2, "key3": 13}));
+        assert_eq!(v["subchart"]["global"], json!({"hash": {"key1": 1, "key2": 2, "key3": 13}}));
+        let (v, _) = run_as(&top, json!({}), V4_1);
+        assert_eq!(v["global"], json!({"hash": {"key1": null, "key2": null, "key3": 13}}));
+        assert_eq!(v["subchart"]["hash"], json!({"key3": 13}));
+        // A user's null still deletes a default in v4.3, and a null the chart alone sets is dropped.
+        let c = chart("top", json!({"a": {"b": 1, "n": null}, "d": 1, "e": null}), vec![]);
+        let (v, _) = run_as(&c, json!({"a": {"b": null}}), V4_3);
+        assert_eq!(v, json!({"a": {}, "d": 1}));
     }
 
     #[test]

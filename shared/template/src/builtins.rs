@@ -126,11 +126,13 @@ enum Kind {
     Bool,
     Int,
     Float,
+    Complex,
     String,
 }
 
 fn basic_kind(v: &Value) -> Kind {
     match v {
+        Value::Object(o) if o.complex_parts().is_some() => Kind::Complex,
         Value::Bool(_) => Kind::Bool,
         Value::Int(_) | Value::Int64(_) => Kind::Int,
         Value::Float(_) => Kind::Float,
@@ -204,6 +206,7 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, String> {
                 (Value::Bool(x), Value::Bool(y)) => x == y,
                 (Value::Float(x), Value::Float(y)) => x == y,
                 (Value::String(x), Value::String(y)) => x == y,
+                (Value::Object(x), Value::Object(y)) if k1 == Kind::Complex => x.complex_parts() == y.complex_parts(),
                 _ if k1 == Kind::Int => int_of(a) == int_of(b),
                 _ => {
                     let (ka, kb) = (reflect_kind(a), reflect_kind(b));
@@ -254,6 +257,9 @@ fn lt(arg1: &Value, arg2: &Value) -> Result<bool, String> {
     }
     if k1 != k2 {
         return Err(format!("incompatible types for comparison: {} and {}", a.type_name(), b.type_name()));
+    }
+    if k1 == Kind::Complex {
+        return Err("invalid type for comparison".into());
     }
     Ok(match (a, b) {
         (Value::Bool(_), _) => return Err("invalid type for comparison".into()),

@@ -151,6 +151,9 @@ impl<'a> Env<'a> {
 }
 
 fn run(env: Env<'_>, tree: &Tree, data: Value, capacity: usize) -> Result<String, Error> {
+    // Go's Execute takes `reflect.ValueOf(data)`: a nil interface{} (`include "x" .Values.null`) is no
+    // value at all, so `.field` on it gives the zero value instead of a nil-pointer error.
+    let data = if let Value::Nil = data { Value::Invalid } else { data };
     let mut st = State {
         env,
         tmpl: tree,
@@ -580,7 +583,7 @@ impl<'a> State<'a> {
             && !text.contains(['p', 'P']);
         let is_rune_int = text.starts_with('\'');
         if c.is_complex {
-            return Err(self.error(format!("complex constant {text} is not supported")));
+            return Ok(crate::value::Complex::value(c.complex128.0, c.complex128.1));
         }
         if c.is_float && !is_hex_int && !is_rune_int && text.contains(['.', 'e', 'E', 'p', 'P']) {
             return Ok(Value::Float(c.float64));
@@ -867,9 +870,15 @@ impl<'a> State<'a> {
                 o.call_method(name, &argv).unwrap_or_else(|| Err(format!("method {name} is not callable")))
             }
             Callee::Builtin(Builtin::Call) => {
+                // Go names the callee by its node, or, when it came through a pipe, by the piped
+                // value's reflect.Value.String(): the text itself for a string, else `<TYPE Value>`.
                 let callee_name = match rest.first() {
                     Some(a) => a.to_template_string(),
-                    None => "<reflect.Value Value>".to_string(),
+                    None => match argv.last() {
+                        Some(Value::String(s)) => s.to_string(),
+                        Some(v) => format!("<{} Value>", v.type_name()),
+                        None => "<invalid Value>".to_string(),
+                    },
                 };
                 builtins::call(&callee_name, &argv)
             }
@@ -910,6 +919,7 @@ impl<'a> State<'a> {
             }
             (Value::Object(o), _) => match (o.as_value(), t) {
                 (Some(v @ Value::Map(_)), ArgType::Map) | (Some(v @ Value::List(_)), ArgType::List) => Ok(v),
+                (_, ArgType::String) if o.kind() == "string" => Ok(Value::string(o.display())),
                 _ => Err(self.error(format!(
                     "wrong type for value; expected {}; got {}",
                     t.go_name(),

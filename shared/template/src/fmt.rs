@@ -965,7 +965,26 @@ impl Printer {
         false
     }
 
+    /// Go's `fmtComplex`: `(re±imi)`, each part printed with the verb, the imaginary one always signed.
+    fn fmt_complex(&mut self, re: f64, im: f64, verb: char, v: &Value) {
+        if !matches!(verb, 'v' | 'b' | 'g' | 'G' | 'x' | 'X' | 'f' | 'F' | 'e' | 'E') {
+            return self.bad_verb(verb, Culprit::Value(v));
+        }
+        let old_plus = self.f.plus;
+        self.buf.push(b'(');
+        self.fmt_float(re, verb, v);
+        self.f.plus = true;
+        self.fmt_float(im, verb, v);
+        self.buf.extend_from_slice(b"i)");
+        self.f.plus = old_plus;
+    }
+
     fn print_value(&mut self, v: &Value, verb: char, depth: usize) {
+        if let Value::Object(o) = v {
+            if let Some((re, im)) = o.complex_parts() {
+                return self.fmt_complex(re, im, verb, v);
+            }
+        }
         if self.handle_methods(v, verb) {
             return;
         }

@@ -108,6 +108,8 @@ pub struct NumberNode {
     pub int64: i64,
     pub uint64: u64,
     pub float64: f64,
+    /// The value of a complex constant (`1+2i`, `4i`): real and imaginary parts.
+    pub complex128: (f64, f64),
     pub text: Box<str>,
 }
 

@@ -578,6 +578,7 @@ fn new_number(pos: usize, text: &str, typ: ItemType) -> Result<NumberNode, Strin
         int64: 0,
         uint64: 0,
         float64: 0.0,
+        complex128: (0.0, 0.0),
         text: text.into(),
     };
     match typ {
@@ -592,8 +593,20 @@ fn new_number(pos: usize, text: &str, typ: ItemType) -> Result<NumberNode, Strin
             return Ok(n);
         }
         ItemType::Complex => {
-            // Complex constants parse but cannot be used: the value model has no complex numbers.
+            // `RE±IMi` (what fmt.Sscan reads into a complex128): split at the sign that starts the
+            // imaginary part (not one of an exponent).
+            let body = text.strip_suffix('i').unwrap_or(text);
+            let b = body.as_bytes();
+            let split = (1..b.len())
+                .rev()
+                .find(|&i| matches!(b[i], b'+' | b'-') && !matches!(b[i - 1], b'e' | b'E' | b'p' | b'P'));
+            let parts = split.and_then(|i| Some((go_parse_float(&body[..i])?, go_parse_float(&body[i..])?)));
+            let Some((re, im)) = parts else {
+                return Err(format!("expected integer; found {text}"));
+            };
             n.is_complex = true;
+            n.complex128 = (re, im);
+            simplify_complex(&mut n);
             return Ok(n);
         }
         _ => {}
@@ -601,12 +614,8 @@ fn new_number(pos: usize, text: &str, typ: ItemType) -> Result<NumberNode, Strin
     if let Some(body) = text.strip_suffix('i') {
         if let Some(f) = go_parse_float(body) {
             n.is_complex = true;
-            // An imaginary with a zero part simplifies to a float (Go's simplifyComplex).
-            if f == 0.0 {
-                n.is_float = true;
-                n.is_int = true;
-                n.is_uint = true;
-            }
+            n.complex128 = (0.0, f);
+            simplify_complex(&mut n);
             return Ok(n);
         }
     }
@@ -648,6 +657,25 @@ fn new_number(pos: usize, text: &str, typ: ItemType) -> Result<NumberNode, Strin
         return Err(format!("illegal number syntax: {}", go_quote(text)));
     }
     Ok(n)
+}
+
+/// Go's `simplifyComplex`: a complex constant with no imaginary part is also a float (and an integer
+/// when whole).
+fn simplify_complex(n: &mut NumberNode) {
+    let (re, im) = n.complex128;
+    if im != 0.0 {
+        return;
+    }
+    n.is_float = true;
+    n.float64 = re;
+    if n.float64 == (n.float64 as i64) as f64 {
+        n.is_int = true;
+        n.int64 = re as i64;
+    }
+    if n.float64 >= 0.0 && n.float64 == (n.float64 as u64) as f64 {
+        n.is_uint = true;
+        n.uint64 = re as u64;
+    }
 }
 
 /// Go's `underscoreOK`: underscores only between digits (a base prefix counts as a digit).

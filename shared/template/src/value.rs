@@ -78,6 +78,76 @@ pub trait Object {
     fn to_json(&self) -> Option<serde_json::Value> {
         None
     }
+    /// The real and imaginary parts, for a Go `complex128`.
+    fn complex_parts(&self) -> Option<(f64, f64)> {
+        None
+    }
+}
+
+/// A Go `string` holding bytes that are not UTF-8 (`b64dec` of binary data): `len` counts its bytes,
+/// it prints (and is passed to string parameters) as text with the invalid bytes replaced.
+pub struct ByteString(pub Rc<[u8]>);
+
+impl ByteString {
+    /// The bytes as a string value: a plain `String` when they are UTF-8.
+    pub fn value(bytes: Vec<u8>) -> Value {
+        match String::from_utf8(bytes) {
+            Ok(s) => Value::string(s),
+            Err(e) => Value::Object(Rc::new(ByteString(Rc::from(e.into_bytes())))),
+        }
+    }
+}
+
+impl Object for ByteString {
+    fn type_name(&self) -> String {
+        "string".into()
+    }
+    fn kind(&self) -> &'static str {
+        "string"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn display(&self) -> String {
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+    fn as_value(&self) -> Option<Value> {
+        Some(Value::Bytes(self.0.clone()))
+    }
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(serde_json::Value::String(self.display()))
+    }
+}
+
+/// A Go `complex128` (template constants such as `1+2i`): prints `(1+2i)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Complex {
+    pub re: f64,
+    pub im: f64,
+}
+
+impl Complex {
+    pub fn value(re: f64, im: f64) -> Value {
+        Value::Object(Rc::new(Complex { re, im }))
+    }
+}
+
+impl Object for Complex {
+    fn type_name(&self) -> String {
+        "complex128".into()
+    }
+    fn kind(&self) -> &'static str {
+        "complex128"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn display(&self) -> String {
+        crate::fmt::sprintf("%v", &[Value::Object(Rc::new(*self))])
+    }
+    fn complex_parts(&self) -> Option<(f64, f64)> {
+        Some((self.re, self.im))
+    }
 }
 
 impl Value {

@@ -51,7 +51,22 @@ pub(crate) fn generate_pem(typ: &str) -> String {
     }
 }
 
+/// An RSA key with public exponent 65537. Sizes whose primes are whole 64-bit words (2048, 4096)
+/// take the fast prime search (`prime.rs`); others the `rsa` crate's own generator.
 pub(crate) fn generate_rsa(bits: usize) -> Result<PrivateKey, String> {
+    if bits >= 256 && bits % 128 == 0 {
+        let p = super::prime::random_prime(&mut OsRng, bits / 2);
+        let q = loop {
+            let q = super::prime::random_prime(&mut OsRng, bits / 2);
+            if q != p {
+                break q;
+            }
+        };
+        let big = |x: &[u64]| rsa::BigUint::from_bytes_be(&super::prime::to_be_bytes(x));
+        return rsa::RsaPrivateKey::from_p_q(big(&p), big(&q), rsa::BigUint::from(65537u32))
+            .map(|k| PrivateKey::Rsa(Box::new(k)))
+            .map_err(keygen_error);
+    }
     rsa::RsaPrivateKey::new(&mut OsRng, bits)
         .map(|k| PrivateKey::Rsa(Box::new(k)))
         .map_err(keygen_error)
