@@ -283,7 +283,9 @@ pub struct LogoutArgs {
 }
 
 /// Dynamic completion values: repository names, `repo/chart` from the cache, archives, registries.
-fn complete_values(pos: &kubehelm::cli::complete::Position) -> Option<kubehelm::cli::complete::Completions> {
+fn complete_values(
+    pos: &kubehelm::cli::complete::Position,
+) -> Option<kubehelm::cli::complete::Completions> {
     use kubehelm::cli::complete::{self, directive, Completions};
     if pos.flag.is_some() {
         return None;
@@ -296,22 +298,81 @@ fn complete_values(pos: &kubehelm::cli::complete::Position) -> Option<kubehelm::
             Some(c)
         }
         ("pull", 0) => Some(complete::charts(&settings, &pos.to_complete, false)),
-        ("push", 0) => Some(Completions { items: vec![("tgz".into(), String::new())], directive: directive::FILTER_FILE_EXT }),
-        ("push", 1) => Some(Completions { items: vec![("oci://".into(), "OCI registry".into())], directive: directive::NO_SPACE | directive::NO_FILE_COMP }.filter(&pos.to_complete)),
+        ("push", 0) => Some(Completions {
+            items: vec![("tgz".into(), String::new())],
+            directive: directive::FILTER_FILE_EXT,
+        }),
+        ("push", 1) => Some(
+            Completions {
+                items: vec![("oci://".into(), "OCI registry".into())],
+                directive: directive::NO_SPACE | directive::NO_FILE_COMP,
+            }
+            .filter(&pos.to_complete),
+        ),
         ("index", 0) => Some(Completions::new(directive::FILTER_DIRS)),
-        ("add" | "search" | "login" | "logout", _) => Some(Completions::new(directive::NO_FILE_COMP)),
+        ("add" | "search" | "login" | "logout", _) => {
+            Some(Completions::new(directive::NO_FILE_COMP))
+        }
         _ => None,
     }
 }
 
 fn main() -> ExitCode {
-    kubehelm::cli::complete::run_if_requested(<Cli as clap::CommandFactory>::command, &complete_values);
+    kubehelm::cli::complete::run_if_requested(
+        <Cli as clap::CommandFactory>::command,
+        &complete_values,
+    );
     let cli: Cli = kubehelm::cli::parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("Error: {e}");
+            eprintln!("Error: {}", redact_passwords(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Go's `URL.Redacted` applied to every URL in a message: `https://user:secret@host` is shown as
+/// `https://user:xxxxx@host`, so a password given in a repository URL never reaches the terminal.
+fn redact_passwords(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find("://") {
+        out.push_str(&rest[..i + 3]);
+        rest = &rest[i + 3..];
+        let end = rest
+            .find(|c: char| c == '/' || c == '"' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let authority = &rest[..end];
+        if let Some(at) = authority.rfind('@') {
+            if let Some(colon) = authority[..at].find(':') {
+                out.push_str(&authority[..colon + 1]);
+                out.push_str("xxxxx");
+                out.push_str(&authority[at..]);
+                rest = &rest[end..];
+                continue;
+            }
+        }
+        out.push_str(authority);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(
+            super::redact_passwords(
+                "Get \"https://me:s3cret@h.io/index.yaml\": 401; http://x/y ok"
+            ),
+            "Get \"https://me:xxxxx@h.io/index.yaml\": 401; http://x/y ok"
+        );
+        assert_eq!(
+            super::redact_passwords("oci://me@reg.io/a"),
+            "oci://me@reg.io/a"
+        );
     }
 }

@@ -463,6 +463,8 @@ fn faults_leave_nothing_half_written() {
         format!("Error: looks like \"{url}\" is not a valid chart repository or cannot be reached: Get \"{url}/index.yaml\": dial tcp 127.0.0.1:{port}: connect: connection refused\n")
     );
     assert!(!repo_yaml.exists());
+    let e = err(&ours(&t.0, &home, &["add", "withpw", &format!("http://me:hunter2@127.0.0.1:{port}/")]));
+    assert!(!e.contains("hunter2") && e.contains("me:xxxxx@127.0.0.1"), "{e}");
     // A server that accepts and never answers: the timeout ends it.
     let root = t.path("served");
     std::fs::create_dir_all(&root).unwrap();
