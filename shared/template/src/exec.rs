@@ -249,9 +249,19 @@ struct State<'a> {
 impl<'a> State<'a> {
     /// `error calling NAME: MSG` with the function's error kept for `Error::chain`.
     fn call_error(&mut self, name: &str, msg: String) -> Ctrl {
-        let mut e = self.make_error(format!("error calling {name}: {msg}"));
-        e.cause = self.failure.take().filter(|f| f.to_string() == msg).map(Box::new);
-        e.call_error = Some(msg);
+        // a template error passed on unchanged is kept as the cause, not as text (see `Error::cause`)
+        let e = match self.failure.take().filter(|f| f.text_is(&msg)) {
+            Some(cause) => {
+                let mut e = self.make_error(format!("error calling {name}: "));
+                e.cause = Some(Box::new(cause));
+                e
+            }
+            None => {
+                let mut e = self.make_error(format!("error calling {name}: {msg}"));
+                e.call_error = Some(msg);
+                e
+            }
+        };
         Ctrl::Err(Box::new(e))
     }
 
