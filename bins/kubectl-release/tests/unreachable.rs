@@ -75,3 +75,76 @@ fn a_stalled_tls_handshake_gives_up_after_ten_seconds() {
     assert!(elapsed >= Duration::from_secs(9) && elapsed < Duration::from_secs(25), "{elapsed:?}");
     drop(held);
 }
+
+/// A TLS server on loopback that completes every handshake and never answers a request (Python's ssl
+/// module, a certificate made by openssl); `None` when python3 or openssl is missing.
+fn silent_tls_server(dir: &std::path::Path) -> Option<(String, std::process::Child)> {
+    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output();
+    if !made.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIP: openssl is missing");
+        return None;
+    }
+    let script = r#"
+import socket, ssl, sys, threading
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True)
+held = []
+def serve(c):
+    try:
+        t = ctx.wrap_socket(c, server_side=True); held.append(t)
+        while t.recv(65536): pass
+    except Exception: pass
+while True:
+    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+    let mut child = match Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&cert)
+        .arg(&key)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(_) => {
+            eprintln!("SKIP: python3 is missing");
+            return None;
+        }
+    };
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    Some((format!("https://127.0.0.1:{}", line.trim()), child))
+}
+
+#[test]
+fn a_server_that_never_answers_is_bounded_by_the_timeouts() {
+    let dir = temp_dir("silent");
+    let Some((server, mut child)) = silent_tls_server(&dir) else { return };
+    let kc = kubeconfig(&dir, &server);
+    let bin = env!("CARGO_BIN_EXE_kubectl-release");
+    // one request: --request-timeout
+    let started = Instant::now();
+    let out = Command::new(bin).args(["list", "--request-timeout", "2s", "--kubeconfig"]).arg(&kc).output().unwrap();
+    let (elapsed, stderr) = (started.elapsed(), String::from_utf8_lossy(&out.stderr).into_owned());
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("The server {server} did not answer")), "{stderr}");
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    // a whole operation: --timeout (plus 10 s to record the outcome), even with no --request-timeout
+    let chart = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/charts/release-list");
+    let started = Instant::now();
+    let out = Command::new(bin).args(["install", "silent", chart, "--timeout", "3s", "--kubeconfig"]).arg(&kc).output().unwrap();
+    let (elapsed, stderr) = (started.elapsed(), String::from_utf8_lossy(&out.stderr).into_owned());
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the operation ran out of time (--timeout)") && stderr.contains(&server), "{stderr}");
+    assert!(elapsed >= Duration::from_secs(3) && elapsed < Duration::from_secs(30), "{elapsed:?}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -161,6 +161,8 @@ pub struct Cluster {
     client: kube::Client,
     namespace: String,
     discovery: Mutex<Option<Discovery>>,
+    /// When set, no request outlives it: an operation's `--timeout` bounds all of its requests.
+    deadline: Mutex<Option<Instant>>,
 }
 
 impl Cluster {
@@ -209,7 +211,34 @@ impl Cluster {
             let _guard = rt.enter();
             kube::Client::try_from(config).map_err(|e| KubeError::new(format!("creating the Kubernetes client: {e}")))?
         };
-        Ok(Cluster { rt, client, namespace, discovery: Mutex::new(None) })
+        Ok(Cluster { rt, client, namespace, discovery: Mutex::new(None), deadline: Mutex::new(None) })
+    }
+
+    /// Bounds every later request: none runs past `deadline` (`None` lifts the bound).
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        if let Ok(mut d) = self.deadline.lock() {
+            *d = deadline;
+        }
+    }
+
+    /// Runs one request (or a batch) on the runtime, within the deadline when there is one.
+    fn run<F: std::future::Future>(&self, fut: F) -> Result<F::Output, KubeError> {
+        let deadline = self.deadline.lock().ok().and_then(|d| *d);
+        let Some(deadline) = deadline else { return Ok(self.rt.block_on(fut)) };
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.rt.block_on(async move { tokio::time::timeout(left, fut).await }).map_err(|_| {
+            let server = SERVER.get().map(String::as_str).unwrap_or("the API server");
+            KubeError::new(format!("the operation ran out of time (--timeout): {server} did not answer before the deadline"))
+        })
+    }
+
+    /// [`Cluster::run`] for a batch of `n` requests giving one result each: past the deadline, each
+    /// gets the deadline's error.
+    fn run_batch<T, F: std::future::Future<Output = Vec<Result<T, KubeError>>>>(&self, fut: F, n: usize) -> Vec<Result<T, KubeError>> {
+        match self.run(fut) {
+            Ok(results) => results,
+            Err(e) => (0..n).map(|_| Err(e.clone())).collect(),
+        }
     }
 
     /// The namespace commands act in.
@@ -219,7 +248,7 @@ impl Cluster {
 
     /// The server's `gitVersion`, e.g. `v1.36.3`.
     pub fn server_version(&self) -> Result<String, KubeError> {
-        let info = self.rt.block_on(self.client.apiserver_version()).map_err(|e| {
+        let info = self.run(self.client.apiserver_version())?.map_err(|e| {
             KubeError::new(format!("kubernetes cluster unreachable: {}", api_err(e)))
         })?;
         Ok(info.git_version)
@@ -237,13 +266,12 @@ impl Cluster {
     }
 
     fn run_discovery(&self) -> Result<Discovery, KubeError> {
-        let d = self.rt.block_on(Discovery::new(self.client.clone()).run_aggregated());
+        let d = self.run(Discovery::new(self.client.clone()).run_aggregated())?;
         match d {
             Ok(d) => Ok(d),
             // servers without aggregated discovery (before 1.26)
             Err(_) => self
-                .rt
-                .block_on(Discovery::new(self.client.clone()).run())
+                .run(Discovery::new(self.client.clone()).run())?
                 .map_err(|e| KubeError::new(format!("API discovery failed: {}", api_err(e)))),
         }
     }
@@ -324,7 +352,7 @@ impl Cluster {
         let ns = self.object_namespace(obj, default_ns)?;
         let (api, _) = self.api_for(&api_version, &kind, ns.as_deref().unwrap_or(""))?;
         let dynobj: DynamicObject = serde_json::from_value(obj.clone()).map_err(|e| KubeError::new(e.to_string()))?;
-        match self.rt.block_on(api.create(&PostParams::default(), &dynobj)) {
+        match self.run(api.create(&PostParams::default(), &dynobj))? {
             Ok(_) => Ok(true),
             Err(e) => {
                 let e = api_err(e);
@@ -340,7 +368,7 @@ impl Cluster {
     /// The live object, or `None`.
     pub fn get(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> Result<Option<Value>, KubeError> {
         let (api, _) = self.api_for(api_version, kind, namespace)?;
-        let got = self.rt.block_on(api.get_opt(name)).map_err(api_err)?;
+        let got = self.run(api.get_opt(name))?.map_err(api_err)?;
         got.map(|o| serde_json::to_value(o).map_err(|e| KubeError::new(e.to_string()))).transpose()
     }
 
@@ -353,7 +381,7 @@ impl Cluster {
             Api::all_with(self.client.clone(), &ar)
         };
         let lp = ListParams::default().labels(selector);
-        let list = self.rt.block_on(api.list(&lp)).map_err(api_err)?;
+        let list = self.run(api.list(&lp))?.map_err(api_err)?;
         list.items.into_iter().map(|o| serde_json::to_value(o).map_err(|e| KubeError::new(e.to_string()))).collect()
     }
 
@@ -373,7 +401,7 @@ impl Cluster {
             http::header::ACCEPT,
             http::HeaderValue::from_static("application/json;as=Table;v=v1;g=meta.k8s.io,application/json"),
         );
-        match self.rt.block_on(self.client.request_text(req)) {
+        match self.run(self.client.request_text(req))? {
             Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| KubeError::new(e.to_string())),
             Err(e) => {
                 let e = api_err(e);
@@ -393,7 +421,7 @@ impl Cluster {
         let req = kube::core::Request::new(path)
             .list(&ListParams::default().labels(selector))
             .map_err(|e| KubeError::new(e.to_string()))?;
-        self.rt.block_on(self.client.request_text(req)).map_err(api_err)
+        self.run(self.client.request_text(req))?.map_err(api_err)
     }
 
     /// Names, namespaces and labels only (no payloads cross the wire), by label selector.
@@ -411,7 +439,7 @@ impl Cluster {
             Api::all_with(self.client.clone(), &ar)
         };
         let lp = ListParams::default().labels(selector);
-        let list = self.rt.block_on(api.list_metadata(&lp)).map_err(api_err)?;
+        let list = self.run(api.list_metadata(&lp))?.map_err(api_err)?;
         Ok(list
             .items
             .into_iter()
@@ -428,7 +456,7 @@ impl Cluster {
         let ns = self.object_namespace(obj, default_ns)?;
         let (api, _) = self.api_for(&api_version, &kind, ns.as_deref().unwrap_or(""))?;
         let dynobj: DynamicObject = serde_json::from_value(obj.clone()).map_err(|e| KubeError::new(e.to_string()))?;
-        let out = self.rt.block_on(api.replace(&name, &PostParams::default(), &dynobj)).map_err(api_err)?;
+        let out = self.run(api.replace(&name, &PostParams::default(), &dynobj))?.map_err(api_err)?;
         serde_json::to_value(out).map_err(|e| KubeError::new(e.to_string()))
     }
 
@@ -446,7 +474,7 @@ impl Cluster {
             _ => PropagationPolicy::Background,
         };
         let dp = DeleteParams { propagation_policy: Some(policy), ..Default::default() };
-        match self.rt.block_on(api.delete(name, &dp)) {
+        match self.run(api.delete(name, &dp))? {
             Ok(_) => Ok(true),
             Err(e) => {
                 let e = api_err(e);
@@ -486,7 +514,7 @@ impl Cluster {
             let out = api.patch(&name, pp, &Patch::Apply(&body)).await.map_err(api_err)?;
             serde_json::to_value(out).map_err(|e| KubeError::new(e.to_string()))
         });
-        self.rt.block_on(futures::stream::iter(requests).buffered(16).collect())
+        self.run_batch(futures::stream::iter(requests).buffered(16).collect(), objs.len())
     }
 
     /// Several GETs at once (at most 16 in flight): `(apiVersion, kind, name, namespace)` each.
@@ -499,7 +527,7 @@ impl Cluster {
                 got.map(|o| serde_json::to_value(o).map_err(|e| KubeError::new(e.to_string()))).transpose()
             }
         });
-        self.rt.block_on(futures::stream::iter(requests).buffered(16).collect())
+        self.run_batch(futures::stream::iter(requests).buffered(16).collect(), refs.len())
     }
 
     /// Helm v4's move from client-side to server-side apply (client-go's csaupgrade): the fields the
@@ -514,20 +542,20 @@ impl Cluster {
         // a merge patch replaces the whole list; the resourceVersion makes it fail if the object moved on
         let patch = serde_json::json!({"metadata": {"resourceVersion": rv, "managedFields": patched}});
         let (api, _) = self.api_for(api_version, kind, namespace)?;
-        self.rt.block_on(api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))).map_err(api_err)?;
+        self.run(api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)))?.map_err(api_err)?;
         Ok(())
     }
 
     /// The log of a pod's containers (all of them, each headed by its name when there are several).
     pub fn pod_logs(&self, name: &str, namespace: &str) -> Result<String, KubeError> {
         let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(self.client.clone(), namespace);
-        let pod = self.rt.block_on(pods.get(name)).map_err(api_err)?;
+        let pod = self.run(pods.get(name))?.map_err(api_err)?;
         let containers: Vec<String> =
             pod.spec.map(|s| s.containers.into_iter().map(|c| c.name).collect()).unwrap_or_default();
         let mut out = String::new();
         for c in &containers {
             let lp = kube::api::LogParams { container: Some(c.clone()), ..Default::default() };
-            let text = self.rt.block_on(pods.logs(name, &lp)).map_err(api_err)?;
+            let text = self.run(pods.logs(name, &lp))?.map_err(api_err)?;
             if containers.len() > 1 {
                 out.push_str(&format!("[{c}] "));
             }

@@ -33,6 +33,8 @@ pub trait ClusterApi {
     fn api_versions(&self) -> Result<Vec<String>, ClusterError>;
     /// Forget cached discovery (CRDs were just created).
     fn invalidate_discovery(&self);
+    /// Bounds every later request of the operation: none runs past `deadline`.
+    fn set_deadline(&self, _deadline: Option<std::time::Instant>) {}
     /// The namespace an object goes to: its own, else `default_ns`; `None` for cluster-scoped kinds.
     fn object_namespace(&self, obj: &Value, default_ns: &str) -> Result<Option<String>, ClusterError>;
     /// Server-side apply as field manager `helm`.

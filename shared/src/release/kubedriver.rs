@@ -318,6 +318,10 @@ impl ClusterApi for Cluster {
         Ok(Cluster::api_versions(self)?)
     }
 
+    fn set_deadline(&self, deadline: Option<std::time::Instant>) {
+        Cluster::set_deadline(self, deadline)
+    }
+
     fn invalidate_discovery(&self) {
         Cluster::invalidate_discovery(self)
     }

@@ -85,6 +85,9 @@ pub fn install(
     user_values: &Map<String, Value>,
     opts: &InstallOptions,
 ) -> Result<Release, ActionError> {
+    if let Some(c) = cluster {
+        bound(c, opts.timeout);
+    }
     pipeline::check_installable(&chart).map_err(err)?;
     validate_release_name(&opts.name)?;
     trace("install: start");

@@ -86,6 +86,16 @@ fn trace(step: &str) {
     }
 }
 
+/// How long an operation may run past its `--timeout` to record how it ended.
+const RECORD_GRACE: Duration = Duration::from_secs(10);
+
+/// Bounds every request of an operation by its `--timeout` (plus [`RECORD_GRACE`]): a server that
+/// accepts requests and never answers cannot hold the operation forever. A revision left pending
+/// because the outcome could not be recorded carries a lease that explains it.
+fn bound(cluster: &dyn ClusterApi, timeout: Duration) {
+    cluster.set_deadline(Some(Instant::now() + timeout + RECORD_GRACE));
+}
+
 /// Helm's release name rule: DNS-1123 subdomain-ish, at most 53 characters.
 pub fn validate_release_name(name: &str) -> Result<(), ActionError> {
     const RE: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";

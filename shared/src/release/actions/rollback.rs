@@ -22,6 +22,7 @@ pub struct RollbackOptions {
 
 /// `helm rollback NAME [REVISION]`: a new revision copying the target's chart, values and manifest.
 pub fn rollback(cluster: &dyn ClusterApi, storage: &Storage, name: &str, opts: &RollbackOptions) -> Result<Release, ActionError> {
+    bound(cluster, opts.timeout);
     validate_release_name(name)?;
     let mut last = storage.last(name)?;
     if opts.dry_run {

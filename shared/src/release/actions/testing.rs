@@ -14,6 +14,7 @@ pub fn run_tests(
     timeout: Duration,
     before_cleanup: &mut dyn FnMut(&Release),
 ) -> Result<Release, ActionError> {
+    bound(cluster, timeout);
     if validate_release_name(name).is_err() {
         return Err(err(format!("releaseTest: Release name is invalid: {name}")));
     }

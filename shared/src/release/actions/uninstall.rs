@@ -43,6 +43,7 @@ impl Default for UninstallOptions {
 /// `helm uninstall`: pre-delete hooks, the manifest's objects deleted in reverse kind order (keeping
 /// `resource-policy: keep`), post-delete hooks, then the history removed or kept as `uninstalled`.
 pub fn uninstall(cluster: &dyn ClusterApi, storage: &Storage, name: &str, opts: &UninstallOptions) -> Result<UninstallReport, ActionError> {
+    bound(cluster, opts.timeout);
     let (keep_history, no_hooks, description, timeout) = (opts.keep_history, opts.no_hooks, opts.description.as_str(), opts.timeout);
     validate_release_name(name)?;
     let entries = storage.history_entries(name)?;

@@ -59,6 +59,7 @@ pub fn upgrade(
     user_values: &Map<String, Value>,
     opts: &UpgradeOptions,
 ) -> Result<Release, ActionError> {
+    bound(cluster, opts.timeout);
     validate_release_name(name)?;
     trace("upgrade: start");
     if let Some(bad) = opts.labels.keys().find(|k| crate::release::storage::SYSTEM_LABELS.contains(&k.as_str())) {
