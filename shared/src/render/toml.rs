@@ -185,11 +185,12 @@ fn toml_to_json(v: toml::Value) -> serde_json::Value {
 mod tests {
     use super::*;
 
-    /// Layout as Helm v4.1.4's toToml prints it (BurntSushi/toml v1.6.0, checked with the reference Helm).
+    /// Layout as Helm v4.1.4's toToml prints it (BurntSushi/toml v1.6.0, checked with the reference Helm);
+    /// numbers are float64 as values files give them.
     #[test]
     fn table_layout_like_burntsushi() {
         let v = Value::from_json(&serde_json::json!({
-            "a": {"x": 1, "b": {"c": 1}, "l": [{"e": 1}, {"e": 2}]}, "z": 1
+            "a": {"x": 1.0, "b": {"c": 1.0}, "l": [{"e": 1.0}, {"e": 2.0}]}, "z": 1.0
         }));
         assert_eq!(
             to_toml(&v),
