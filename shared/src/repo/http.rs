@@ -18,8 +18,19 @@ pub const USER_AGENT: &str = "Helm/4.1.4";
 /// Helm's default HTTP timeout for getters (`getter.DefaultHTTPTimeout`, 120 s).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A generous cap on one response body (a large index.yaml is tens of MB).
-const MAX_BODY: u64 = 4 << 30;
+/// The cap on one response body, in MiB: what Helm accepts is far smaller (a chart archive inflates to
+/// at most 100 MiB; the largest public index.yaml files are tens of MB), so a server sending more is
+/// refused before it fills memory. `KUBEHELM_MAX_DOWNLOAD_MIB` raises it.
+const DEFAULT_MAX_BODY_MIB: u64 = 256;
+
+fn max_body() -> u64 {
+    std::env::var("KUBEHELM_MAX_DOWNLOAD_MIB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&m| m > 0)
+        .unwrap_or(DEFAULT_MAX_BODY_MIB)
+        .saturating_mul(1 << 20)
+}
 
 /// Helm's TLS client options (`--ca-file`, `--cert-file`, `--key-file`, `--insecure-skip-tls-verify`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -138,7 +149,14 @@ impl Transport {
         let mut resp = result.map_err(|e| fail(describe(&e, url)))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_vec().map_err(|e| fail(describe(&e, url)))?;
+        let limit = max_body();
+        let body = resp.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => fail(format!(
+                "the response is larger than {} MiB, more than any chart or index Helm accepts (KUBEHELM_MAX_DOWNLOAD_MIB raises the limit)",
+                limit >> 20
+            )),
+            e => fail(describe(&e, url)),
+        })?;
         Ok(Reply { status, headers, body })
     }
 }
