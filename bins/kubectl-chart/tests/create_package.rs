@@ -33,7 +33,8 @@ impl Drop for Tmp {
 
 fn chart_cmd(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-chart"));
-    c.current_dir(dir).env_remove("HELM_NAMESPACE").env_remove("SOURCE_DATE_EPOCH");
+    // compared with Helm v4.1.4 (the reference Helm and the recorded archives): its mode
+    c.current_dir(dir).env_remove("HELM_NAMESPACE").env_remove("SOURCE_DATE_EPOCH").env("KUBEHELM_COMPAT", "v4.1");
     c
 }
 

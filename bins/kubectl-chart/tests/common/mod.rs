@@ -121,16 +121,16 @@ fn server_config(t: &ServerTls) -> Arc<rustls::ServerConfig> {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(&std::fs::read(&t.cert).unwrap()).map(|c| c.unwrap()).collect();
     let key = PrivateKeyDer::from_pem_slice(&std::fs::read(&t.key).unwrap()).unwrap();
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
+    let builder =
+        rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
     let config = match &t.client_ca {
         Some(ca) => {
             let mut roots = rustls::RootCertStore::empty();
             for c in CertificateDer::pem_slice_iter(&std::fs::read(ca).unwrap()) {
                 roots.add(c.unwrap()).unwrap();
             }
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .unwrap();
+            let verifier =
+                rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
             builder.with_client_cert_verifier(verifier).with_single_cert(certs, key).unwrap()
         }
         None => builder.with_no_client_auth().with_single_cert(certs, key).unwrap(),
@@ -162,7 +162,12 @@ fn handle(
     }
 }
 
-fn serve<S: Read + Write>(s: &mut S, root: &Path, auth: Option<&str>, log: &Mutex<Vec<(String, String)>>) -> std::io::Result<()> {
+fn serve<S: Read + Write>(
+    s: &mut S,
+    root: &Path,
+    auth: Option<&str>,
+    log: &Mutex<Vec<(String, String)>>,
+) -> std::io::Result<()> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
@@ -205,7 +210,12 @@ pub struct TlsFiles {
 }
 
 pub fn make_tls_files(dir: &Path) -> Option<TlsFiles> {
-    let have = Command::new("openssl").arg("version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    let have = Command::new("openssl")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     if !have {
         eprintln!("SKIP: openssl is not installed; the TLS tests are skipped");
         return None;
@@ -216,19 +226,39 @@ pub fn make_tls_files(dir: &Path) -> Option<TlsFiles> {
         assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     };
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    let mut ca = vec!["req", "-x509", "-days", "2", "-subj", "/CN=kubehelm test CA", "-keyout", "ca.key", "-out", "ca.pem"];
+    let mut ca =
+        vec!["req", "-x509", "-days", "2", "-subj", "/CN=kubehelm test CA", "-keyout", "ca.key", "-out", "ca.pem"];
     ca.extend(ec);
     ca.extend(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
     run(&ca);
-    for (name, usage, san) in [("server", "serverAuth", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"), ("client", "clientAuth", "")] {
+    for (name, usage, san) in
+        [("server", "serverAuth", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"), ("client", "clientAuth", "")]
+    {
         let mut req = vec!["req", "-subj"];
         let subj = format!("/CN=kubehelm test {name}");
-        let (key, csr, pem, ext) = (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.ext"));
+        let (key, csr, pem, ext) =
+            (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.ext"));
         req.extend([subj.as_str(), "-keyout", &key, "-out", &csr]);
         req.extend(ec);
         run(&req);
         write(&dir.join(&ext), &format!("{san}extendedKeyUsage={usage}\nbasicConstraints=CA:FALSE\n"));
-        run(&["x509", "-req", "-days", "2", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", &pem, "-extfile", &ext]);
+        run(&[
+            "x509",
+            "-req",
+            "-days",
+            "2",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-extfile",
+            &ext,
+        ]);
     }
     Some(TlsFiles {
         ca: dir.join("ca.pem"),
@@ -258,8 +288,13 @@ pub fn helm_env(home: &Path) -> Vec<(String, PathBuf)> {
 pub fn run_bin(bin: &str, dir: &Path, home: &Path, args: &[&str]) -> Output {
     let mut c = Command::new(bin);
     c.current_dir(dir).args(args).stdin(Stdio::null());
-    c.env_remove("HELM_DEBUG").env_remove("SOURCE_DATE_EPOCH").env_remove("HELM_CONTENT_CACHE").env_remove("HELM_NAMESPACE");
+    c.env_remove("HELM_DEBUG")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("HELM_CONTENT_CACHE")
+        .env_remove("HELM_NAMESPACE");
     c.env("NO_PROXY", "127.0.0.1").env("no_proxy", "127.0.0.1");
+    // ours in the Helm v4.1 mode: the tests compare it with the reference Helm v4.1.4 (Helm ignores it)
+    c.env("KUBEHELM_COMPAT", "v4.1");
     for (k, v) in helm_env(home) {
         c.env(k, v);
     }
@@ -289,7 +324,8 @@ pub fn err(o: &Output) -> String {
 }
 
 pub fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
     v
 }

@@ -11,11 +11,18 @@ use kubehelm::kube::{Cluster, KubeOptions};
 use serde_json::Value;
 
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
 }
 
 pub fn chart(name: &str) -> String {
-    repo().join("tests/charts").join(name).to_string_lossy().into_owned()
+    repo()
+        .join("tests/charts")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Starts (or reuses) the cluster once per test binary; `None` = skip.
@@ -52,7 +59,11 @@ pub fn kubeconfig(workloads: bool) -> Option<PathBuf> {
 /// A fresh namespace name for one test.
 pub fn namespace(tag: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    format!("e2e-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "e2e-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 pub struct Run {
@@ -61,21 +72,45 @@ pub struct Run {
     pub stderr: String,
 }
 
-pub fn run(program: &Path, kubeconfig: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
+pub fn run(
+    program: &Path,
+    kubeconfig: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Run {
     let mut cmd = Command::new(program);
-    cmd.args(args).env("KUBECONFIG", kubeconfig).env_remove("HELM_DRIVER").env_remove("HELM_NAMESPACE");
+    cmd.args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env_remove("HELM_DRIVER")
+        .env_remove("HELM_NAMESPACE")
+        // ours renders as Helm v4.1 does: the tests compare it with the reference Helm v4.1.4
+        .env("KUBEHELM_COMPAT", "v4.1");
     // Helm's own state stays inside the test's folders
     let home = std::env::temp_dir().join(format!("kubehelm-e2e-home-{}", std::process::id()));
-    cmd.env("HELM_CONFIG_HOME", home.join("config")).env("HELM_CACHE_HOME", home.join("cache")).env("HELM_DATA_HOME", home.join("data"));
+    cmd.env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_DATA_HOME", home.join("data"));
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("running {}: {e}", program.display()));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("running {}: {e}", program.display()));
     if let Some(bytes) = stdin {
         use std::io::Write;
-        child.stdin.take().expect("stdin").write_all(bytes).expect("writing stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(bytes)
+            .expect("writing stdin");
     }
     let out = child.wait_with_output().expect("waiting for the command");
     Run {
@@ -96,7 +131,11 @@ pub fn kr(kc: &Path, args: &[&str]) -> Run {
 /// Ours must succeed: returns stdout.
 pub fn ok(kc: &Path, args: &[&str]) -> String {
     let r = kr(kc, args);
-    assert_eq!(r.code, 0, "kubectl release {args:?} failed:\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "kubectl release {args:?} failed:\n{}\n{}",
+        r.stdout, r.stderr
+    );
     r.stdout
 }
 
@@ -107,23 +146,33 @@ pub fn reference_helm() -> Option<PathBuf> {
     if p.is_file() {
         Some(p)
     } else {
-        eprintln!("SKIP (interop part): no reference Helm at {} (set HELM)", p.display());
+        eprintln!(
+            "SKIP (interop part): no reference Helm at {} (set HELM)",
+            p.display()
+        );
         None
     }
 }
 
 pub fn helm_ok(helm: &Path, kc: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let r = run(helm, kc, args, env, None);
-    assert_eq!(r.code, 0, "helm {args:?} failed:\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.code, 0,
+        "helm {args:?} failed:\n{}\n{}",
+        r.stdout, r.stderr
+    );
     r.stdout
 }
 
 pub fn client(kc: &Path, ns: &str) -> Cluster {
-    Cluster::connect(&KubeOptions { kubeconfig: Some(kc.to_path_buf()), namespace: Some(ns.into()), ..Default::default() })
-        .expect("connecting to the test cluster")
+    Cluster::connect(&KubeOptions {
+        kubeconfig: Some(kc.to_path_buf()),
+        namespace: Some(ns.into()),
+        ..Default::default()
+    })
+    .expect("connecting to the test cluster")
 }
 
 pub fn get(c: &Cluster, api_version: &str, kind: &str, name: &str, ns: &str) -> Option<Value> {
     c.get(api_version, kind, name, ns).expect("GET works")
 }
-
