@@ -27,6 +27,8 @@ fn sha256_hex(data: &[u8]) -> String {
 /// A chart repository folder: `basic-<v>.tgz` for each version and an index.yaml listing them with their
 /// digests, by relative URL or, with `base`, by absolute URL under `base`. Returns the digests (hex).
 fn make_repo(root: &Path, versions: &[&str], base: Option<&str>) -> Vec<String> {
+    // archives packaged as the binary under test packages them (KUBEHELM_COMPAT=v4.1, see common::run_bin)
+    kubehelm::compat::set(kubehelm::compat::HelmCompat::V4_1);
     std::fs::create_dir_all(root).unwrap();
     let mut idx = String::from("apiVersion: v1\nentries:\n  basic:\n");
     let mut digests = Vec::new();

@@ -12,7 +12,7 @@ use kubehelm::cli::{ChartPathFlags, LocationFlags};
 
 /// Chart repositories and OCI registries, as Helm keeps them.
 #[derive(Parser, Debug)]
-#[command(name = "kubectl-repo", bin_name = "kubectl repo", version, about)]
+#[command(name = "kubectl repo", bin_name = "kubectl repo", version, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
