@@ -427,34 +427,9 @@ struct GetValuesArgs {
     output: Output,
 }
 
-/// Go's time.ParseDuration for the common forms: `300s`, `5m`, `5m0s`, `1h30m`, `1.5s`, `250ms`.
+/// Go's time.ParseDuration, shared with the kubectl flags (`--request-timeout`).
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let mut total = 0f64;
-    let mut rest = s.trim();
-    if rest == "0" {
-        return Ok(Duration::ZERO);
-    }
-    if rest.is_empty() {
-        return Err(format!("invalid duration {s:?}"));
-    }
-    while !rest.is_empty() {
-        let n_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or(format!("missing unit in duration {s:?}"))?;
-        let n: f64 = rest[..n_end].parse().map_err(|_| format!("invalid duration {s:?}"))?;
-        rest = &rest[n_end..];
-        let u_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let unit = match &rest[..u_end] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            u => return Err(format!("unknown unit {u:?} in duration {s:?}")),
-        };
-        total += n * unit;
-        rest = &rest[u_end..];
-    }
-    Ok(Duration::from_secs_f64(total))
+    kubehelm::cli::go_duration(s)
 }
 
 /// A failure to report: the text after `Error: `.

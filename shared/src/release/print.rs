@@ -41,13 +41,13 @@ pub fn table(rows: &[Vec<String>]) -> String {
 }
 
 /// Display width as go-runewidth counts it for the text Helm prints (control characters count 0).
-fn text_width(s: &str) -> usize {
+pub(crate) fn text_width(s: &str) -> usize {
     s.chars().filter(|c| !c.is_control()).count()
 }
 
 /// uitable's strutil.Resize: pad to `n`, or truncate (go-runewidth's Truncate: the kept text is at
 /// most `n - 3` wide, control characters counting 0) and add `...`.
-fn resize(s: &str, n: usize) -> String {
+pub(crate) fn resize(s: &str, n: usize) -> String {
     let len = text_width(s);
     if len == n {
         return s.to_string();

@@ -460,7 +460,7 @@ fn go_regexp_error(term: &str, e: &regex::Error) -> String {
 /// at most `max_width` (0: no limit); longer cells cut to `max_width - 3` plus `...`; cells padded,
 /// joined by tabs; Helm's EncodeTable adds the final newline.
 pub fn table(rows: &[Vec<&str>], max_width: usize) -> String {
-    let width = |s: &str| s.chars().filter(|c| !c.is_control()).count();
+    use crate::release::print::{resize, text_width as width};
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; cols];
     for r in rows {
@@ -472,24 +472,6 @@ pub fn table(rows: &[Vec<&str>], max_width: usize) -> String {
             widths[i] = widths[i].max(w);
         }
     }
-    let resize = |s: &str, n: usize| -> String {
-        let len = width(s);
-        if len <= n {
-            return format!("{s}{}", " ".repeat(n - len));
-        }
-        let budget = n.saturating_sub(3);
-        let mut w = 0;
-        let mut kept = String::new();
-        for c in s.chars() {
-            let cw = usize::from(!c.is_control());
-            if w + cw > budget {
-                break;
-            }
-            w += cw;
-            kept.push(c);
-        }
-        format!("{kept}...")
-    };
     let mut out = String::new();
     for r in rows {
         let cells: Vec<String> = r
