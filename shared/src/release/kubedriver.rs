@@ -289,16 +289,16 @@ impl Driver for KubeDriver {
     }
 }
 
-/// The driver `HELM_DRIVER` names (`secret` by default, `configmap`, `memory`).
+/// The driver `HELM_DRIVER` names (`secret` by default, `configmap`, `memory`, `sql` with
+/// `HELM_DRIVER_SQL_CONNECTION_STRING`).
 pub fn driver_from_env(cluster: Arc<Cluster>, namespace: &str) -> Result<Box<dyn Driver>, StorageError> {
     let name = std::env::var("HELM_DRIVER").unwrap_or_default();
     match name.as_str() {
         "" | "secret" | "secrets" => Ok(Box::new(KubeDriver::new(cluster, namespace, Kind::Secret))),
         "configmap" | "configmaps" => Ok(Box::new(KubeDriver::new(cluster, namespace, Kind::ConfigMap))),
         "memory" => Ok(Box::new(storage::Memory::new(namespace))),
-        other => Err(StorageError::Other(format!(
-            "unknown driver {other:?}: HELM_DRIVER may be secret, configmap or memory (sql is not supported)"
-        ))),
+        "sql" => Ok(Box::new(super::sqldriver::SqlDriver::from_env(namespace)?)),
+        other => Err(StorageError::Other(format!("unknown driver {other:?}: HELM_DRIVER may be secret, configmap, memory or sql"))),
     }
 }
 

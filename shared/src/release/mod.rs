@@ -1,5 +1,6 @@
 //! Releases: the record Helm stores (`record`), storage drivers behind one trait (`storage`: memory;
-//! `kubedriver`: Secret and ConfigMap on a cluster), what actions need from a cluster (`cluster`), the
+//! `kubedriver`: Secret and ConfigMap on a cluster; `sqldriver`: Helm's SQL driver on PostgreSQL),
+//! what actions need from a cluster (`cluster`), the
 //! operations (`actions`), readiness for `--wait` (`ready`), Helm's output forms (`print`) and
 //! helm-diff's object-by-object comparison of two manifests (`diff`).
 
@@ -12,6 +13,8 @@ pub mod storage;
 
 #[cfg(feature = "cluster")]
 pub mod kubedriver;
+#[cfg(feature = "cluster")]
+pub mod sqldriver;
 
 #[cfg(feature = "render")]
 pub mod actions;
