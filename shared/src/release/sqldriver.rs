@@ -668,7 +668,17 @@ fn cause(e: &postgres::Error) -> String {
         }
         return s;
     }
-    e.to_string()
+    // the client's own words, then its causes (an I/O error: refused, no route, timed out)
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    text
 }
 
 /// `host:port` of the first host, or its Unix socket.

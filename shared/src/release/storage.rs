@@ -49,7 +49,7 @@ pub struct Entry {
 
 /// A storage driver (Helm's `driver.Driver`), bound to one namespace or to all of them.
 pub trait Driver {
-    /// `secret`, `configmap` or `memory`, as `HELM_DRIVER` names them.
+    /// `secret`, `configmap`, `memory` or `sql`, as `HELM_DRIVER` names them.
     fn name(&self) -> &'static str;
     /// One revision by key, decoded.
     fn get(&self, key: &str) -> Result<Release, StorageError>;
