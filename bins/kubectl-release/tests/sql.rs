@@ -229,7 +229,12 @@ impl Pg {
         );
         String::from_utf8_lossy(&out.stdout)
             .lines()
-            .filter(|l| !l.starts_with("--") && !l.starts_with("SET ") && !l.starts_with('\\') && !l.is_empty())
+            .filter(|l| {
+                !l.starts_with("--")
+                    && !l.starts_with("SET ")
+                    && !l.starts_with('\\')
+                    && !l.is_empty()
+            })
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -993,4 +998,145 @@ fn restarted_and_stopped_mid_upgrade() {
         ])
     );
     assert_eq!(rows_are_whole(&pg, "mid"), 4);
+}
+
+/// The driver through the library's `Storage`, on PostgreSQL alone (no cluster): conflicts, not-found,
+/// namespaces, label queries, a revision whose labels do not fit Helm's columns (nothing of it stored),
+/// a row that does not decode.
+#[test]
+fn driver_api_on_postgres() {
+    use kubehelm::release::sqldriver::SqlDriver;
+    use kubehelm::release::storage::{Driver, Storage, StorageError};
+    use kubehelm::release::Release;
+    let Some(pg) = Pg::start() else { return };
+    pg.create_db("api");
+    let url = pg.url("api");
+    let rel = |name: &str, ns: &str, version: i64, status: &str, labels: &[(&str, &str)]| {
+        let mut r = Release {
+            name: name.into(),
+            namespace: ns.into(),
+            version,
+            ..Default::default()
+        };
+        r.info.status = status.into();
+        r.labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        r
+    };
+    let a = Storage::new(Box::new(SqlDriver::open(&url, "a").expect("driver on a")));
+    let b = Storage::new(Box::new(SqlDriver::open(&url, "b").expect("driver on b")));
+    let all = SqlDriver::open(&url, "").expect("driver on every namespace");
+    assert_eq!(a.driver.name(), "sql");
+
+    a.create(&rel("x", "a", 1, "superseded", &[("team", "one")]))
+        .unwrap();
+    a.create(&rel("x", "a", 2, "deployed", &[("team", "one")]))
+        .unwrap();
+    assert!(
+        matches!(
+            a.create(&rel("x", "a", 2, "failed", &[])),
+            Err(StorageError::Exists)
+        ),
+        "a revision is created once"
+    );
+    b.create(&rel("y", "b", 1, "deployed", &[])).unwrap();
+    assert!(matches!(a.get("x", 9), Err(StorageError::NotFound)));
+    assert!(matches!(
+        a.update(&rel("x", "a", 9, "deployed", &[])),
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(a.delete("x", 9), Err(StorageError::NotFound)));
+    assert!(
+        matches!(a.get("y", 1), Err(StorageError::NotFound)),
+        "namespace a does not see b's release"
+    );
+
+    let got = a.get("x", 2).unwrap();
+    assert_eq!((got.version, got.info.status.as_str()), (2, "deployed"));
+    assert_eq!(got.labels.get("team").map(String::as_str), Some("one"));
+    assert_eq!(a.deployed("x").unwrap().version, 2);
+    assert_eq!(a.history("x").unwrap().len(), 2);
+    let revs = |s: &Storage, sel: &[(&str, &str)]| -> Vec<i64> {
+        let mut v: Vec<i64> = s
+            .driver
+            .entries(sel)
+            .unwrap()
+            .iter()
+            .map(|e| e.revision)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(revs(&a, &[("team", "one")]), [1, 2]);
+    assert_eq!(revs(&a, &[("team", "two")]), Vec::<i64>::new());
+    assert_eq!(revs(&a, &[("version", "2")]), [2]);
+    assert_eq!(revs(&a, &[("version", "two")]), Vec::<i64>::new());
+    assert_eq!(revs(&a, &[("status", "superseded")]), [1]);
+    let mut newest: Vec<(String, i64)> = all
+        .newest_each()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.name, r.version))
+        .collect();
+    newest.sort();
+    assert_eq!(newest, [("x".to_string(), 2), ("y".to_string(), 1)]);
+
+    // update: the body and the label columns, modifiedAt; the custom labels stay those of creation
+    let mut two = a.get("x", 2).unwrap();
+    two.info.status = "superseded".into();
+    a.update(&two).unwrap();
+    assert_eq!(
+        pg.sql(
+            "api",
+            "SELECT status, modifiedat > 0 FROM releases_v1 WHERE key = 'sh.helm.release.v1.x.v2'"
+        ),
+        "superseded|t\n"
+    );
+
+    // Helm's custom_labels_v1.releaseKey is VARCHAR(64): a long name with labels does not fit, and the
+    // revision is not stored at all (one transaction)
+    let long = "l".repeat(53);
+    let e = a
+        .create(&rel(&long, "a", 1, "deployed", &[("team", "one")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("PostgreSQL at 127.0.0.1:{}", pg.port)) && e.contains("value too long"),
+        "{e}"
+    );
+    assert_eq!(
+        pg.sql(
+            "api",
+            &format!("SELECT count(*) FROM releases_v1 WHERE name = '{long}'")
+        ),
+        "0\n"
+    );
+
+    // a row that does not decode: get says so, list skips it
+    pg.sql(
+        "api",
+        "UPDATE releases_v1 SET body = 'not a release' WHERE key = 'sh.helm.release.v1.y.v1'",
+    );
+    let e = b.get("y", 1).unwrap_err().to_string();
+    assert!(
+        e.starts_with("get: failed to decode data \"sh.helm.release.v1.y.v1\""),
+        "{e}"
+    );
+    let names: Vec<String> = all
+        .newest_each()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["x"]);
+    a.delete("x", 1).unwrap();
+    assert_eq!(
+        pg.sql(
+            "api",
+            "SELECT count(*) FROM custom_labels_v1 WHERE releasekey = 'sh.helm.release.v1.x.v1'"
+        ),
+        "0\n"
+    );
 }

@@ -774,8 +774,16 @@ fn parse_config(text: &str) -> Result<Config, String> {
             .unwrap_or(CONNECT_TIMEOUT.as_secs());
         config.connect_timeout(Duration::from_secs(secs));
     }
-    // a server that vanishes (its host gone) is noticed within a minute, not after the OS's two hours
-    config.keepalives_idle(Duration::from_secs(30));
+    // a server that vanishes (its host gone) is noticed within about a minute, not after the OS's two hours
+    if !text.contains("keepalives") {
+        config
+            .keepalives_idle(Duration::from_secs(30))
+            .keepalives_interval(Duration::from_secs(10))
+            .keepalives_retries(3);
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(Duration::from_secs(60));
+    }
     if config.get_application_name().is_none() {
         config.application_name("kubectl-release");
     }
