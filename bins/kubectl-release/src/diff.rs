@@ -7,7 +7,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use kubehelm::cli::ValuesFlags;
 use kubehelm::release::actions::{self, DryRun, InstallOptions, UpgradeOptions};
 use kubehelm::release::cluster::ClusterApi;
+use kubehelm::kube::Cluster;
 use kubehelm::release::diff::{self as rdiff, DiffOptions};
+use kubehelm::release::drift::{self, IgnoreRule, LiveObject};
 use kubehelm::release::{record, Release, Storage, StorageError};
 
 use super::{connect, out, render_options, ChartSource, Failure, KubeFlags, Res};
@@ -20,6 +22,36 @@ pub(crate) enum DiffCommand {
     /// What `rollback RELEASE [REVISION]` would change: the deployed release against the revision
     /// (default: the one before the newest) (`helm diff rollback`).
     Rollback(DiffRollbackArgs),
+    /// What drifted: each object of the deployed release as the cluster holds it against what applying
+    /// the release again would make of it (a server-side apply dry run, so defaults and other field
+    /// managers' fields do not count); objects deleted by hand are reported missing.
+    Live(DiffLiveArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct DiffLiveArgs {
+    /// The release name.
+    release: String,
+    #[command(flatten)]
+    ignore: IgnoreFlags,
+    #[command(flatten)]
+    diff: DiffFlags,
+}
+
+/// Fields that may change without counting as drift.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct IgnoreFlags {
+    /// A field that may change: KIND[/NAME]:JSON-POINTER, repeatable (e.g. Deployment:/spec/replicas;
+    /// `*` matches any kind, key or item). An object's kubehelm.io/drift-ignore annotation lists more
+    /// (pointers separated by commas).
+    #[arg(long = "ignore", value_name = "KIND[/NAME]:POINTER")]
+    ignore: Vec<String>,
+}
+
+impl IgnoreFlags {
+    pub(crate) fn rules(&self) -> Result<Vec<IgnoreRule>, Failure> {
+        self.ignore.iter().map(|r| IgnoreRule::parse(r).map_err(|e| Failure(e.0))).collect()
+    }
 }
 
 #[derive(Args, Debug)]
@@ -43,6 +75,13 @@ pub(crate) struct DiffUpgradeArgs {
     reset_then_reuse_values: bool,
     #[arg(long)]
     skip_schema_validation: bool,
+    /// Compare the live objects with a server-side dry run of the upgrade's (helm-diff's
+    /// --three-way-merge): changes made by hand that the upgrade reverts show too.
+    #[arg(long, visible_alias = "three-way-merge")]
+    three_way: bool,
+    /// With --three-way: fields that may change (see `diff live --ignore`).
+    #[command(flatten)]
+    ignore: IgnoreFlags,
     #[command(flatten)]
     values: ValuesFlags,
     #[command(flatten)]
@@ -98,6 +137,10 @@ struct DiffFlags {
     /// Ignore carriage returns at line ends.
     #[arg(long)]
     strip_trailing_cr: bool,
+    /// Pair a removed and an added object of the same kind as a rename when their line diff changes
+    /// less than this fraction of the lines (helm-diff's -D; 0 = off).
+    #[arg(short = 'D', long, default_value_t = 0.0, value_name = "FRACTION")]
+    find_renames: f32,
     /// Colour the output even when stdout is not a terminal.
     #[arg(long, overrides_with = "no_color")]
     color: bool,
@@ -128,6 +171,7 @@ impl DiffFlags {
             show_secrets_decoded: self.show_secrets_decoded,
             suppress_kinds,
             strip_trailing_cr: self.strip_trailing_cr,
+            find_renames: self.find_renames,
             ..DiffOptions::new(namespace)
         }
     }
@@ -152,12 +196,17 @@ pub(crate) fn run(k: &KubeFlags, cmd: &DiffCommand) -> Res {
     match cmd {
         DiffCommand::Upgrade(a) => upgrade(k, a),
         DiffCommand::Rollback(a) => rollback(k, a),
+        DiffCommand::Live(a) => live(k, a),
     }
 }
 
 /// Prints the comparison of two manifests; with `--detailed-exitcode` and changes, exits with 2.
 fn report(f: &DiffFlags, old: &str, new: &str, namespace: &str) -> Res {
-    let report = rdiff::diff_manifests(old, new, &f.options(namespace))?;
+    show(f, rdiff::diff_manifests(old, new, &f.options(namespace))?)
+}
+
+/// Prints a report; with `--detailed-exitcode` and changes, exits with 2.
+fn show(f: &DiffFlags, report: rdiff::Report) -> Res {
     for w in &report.warnings {
         eprintln!("WARNING: {w}");
     }
@@ -218,6 +267,9 @@ fn upgrade(k: &KubeFlags, a: &DiffUpgradeArgs) -> Res {
     let values = if a.values.is_empty() { serde_json::Map::new() } else { user_values };
     let new = actions::upgrade(&*cluster, &storage, &a.release, chart, &values, &opts).map_err(|e| Failure(e.message))?;
     let old = current(&storage, &a.release)?;
+    if a.three_way {
+        return three_way(&cluster, a, &old, &new, ("", ""));
+    }
     report(&a.diff, &rdiff::release_manifest(&old), &rdiff::release_manifest(&new), &new.namespace)
 }
 
@@ -238,4 +290,187 @@ fn rollback(k: &KubeFlags, a: &DiffRollbackArgs) -> Res {
     })?;
     let old = storage.deployed(&a.release).unwrap_or(last);
     report(&a.diff, &rdiff::release_manifest(&old), &rdiff::release_manifest(&target), &old.namespace)
+}
+
+/// Where each object goes, for GETs: `None` for a kind the server does not know (its CRD is gone), so
+/// that it has no live object.
+fn refs_of(cluster: &Cluster, objs: &[serde_json::Value], namespace: &str) -> Result<Vec<Option<(String, String, String, String)>>, Failure> {
+    let s = |o: &serde_json::Value, p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+    objs.iter()
+        .map(|o| match cluster.object_namespace(o, namespace) {
+            Ok(ns) => Ok(Some((s(o, "/apiVersion"), s(o, "/kind"), s(o, "/metadata/name"), ns.unwrap_or_default()))),
+            Err(e) if e.message.starts_with("resource mapping not found") => Ok(None),
+            Err(e) => Err(Failure(format!("{} {}: {e}", s(o, "/kind"), s(o, "/metadata/name")))),
+        })
+        .collect()
+}
+
+/// The live copies of objects (`None`: not there).
+fn live_copies(cluster: &Cluster, objs: &[serde_json::Value], namespace: &str) -> Result<Vec<Option<serde_json::Value>>, Failure> {
+    let refs = refs_of(cluster, objs, namespace)?;
+    let known: Vec<(String, String, String, String)> = refs.iter().flatten().cloned().collect();
+    let mut got = cluster.get_all(&known).into_iter();
+    let mut out = Vec::with_capacity(objs.len());
+    for r in &refs {
+        out.push(match r {
+            None => None,
+            Some((_, kind, name, _)) => got.next().transpose().map_err(|e| Failure(format!("getting {kind} {name}: {e}")))?.flatten(),
+        });
+    }
+    Ok(out)
+}
+
+/// Server-side apply dry runs (field manager `helm`, forced, as `upgrade --force-conflicts`): what each
+/// object would become.
+fn dry_runs(cluster: &Cluster, objs: &[serde_json::Value], namespace: &str) -> Result<Vec<serde_json::Value>, Failure> {
+    let s = |o: &serde_json::Value, p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+    cluster
+        .apply_all_dry_run(objs, namespace, true)
+        .into_iter()
+        .zip(objs)
+        .map(|(r, o)| r.map_err(|e| Failure(format!("server-side dry run of {} {}: {e}", s(o, "/kind"), s(o, "/metadata/name")))))
+        .collect()
+}
+
+/// The objects of a release, live and as applying the release again would make them.
+pub(crate) fn observe(cluster: &Cluster, rel: &Release) -> Result<Vec<LiveObject>, Failure> {
+    let objs = drift::objects_to_apply(&rel.manifest, &rel.name, &rel.namespace)?;
+    let lives = live_copies(cluster, &objs, &rel.namespace)?;
+    let present: Vec<serde_json::Value> = objs.iter().zip(&lives).filter(|(_, l)| l.is_some()).map(|(o, _)| o.clone()).collect();
+    let mut applied = dry_runs(cluster, &present, &rel.namespace)?.into_iter();
+    Ok(objs
+        .into_iter()
+        .zip(lives)
+        .map(|(o, live)| match live {
+            Some(l) => LiveObject { applied: applied.next().unwrap_or(o), live: Some(l) },
+            None => LiveObject { live: None, applied: o },
+        })
+        .collect())
+}
+
+/// The deployed release's drift.
+pub(crate) fn drift_of(cluster: &Cluster, storage: &Storage, name: &str, rules: &[IgnoreRule], opts: &DiffOptions) -> Result<(Vec<LiveObject>, rdiff::Report), Failure> {
+    let rel = current(storage, name)?;
+    drift_of_release(cluster, &rel, rules, opts)
+}
+
+/// A revision's drift.
+pub(crate) fn drift_of_release(cluster: &Cluster, rel: &Release, rules: &[IgnoreRule], opts: &DiffOptions) -> Result<(Vec<LiveObject>, rdiff::Report), Failure> {
+    let objs = observe(cluster, rel)?;
+    let report = drift::live_report(&objs, rules, &DiffOptions { namespace: rel.namespace.clone(), ..opts.clone() })?;
+    Ok((objs, report))
+}
+
+fn live(k: &KubeFlags, a: &DiffLiveArgs) -> Res {
+    let rules = a.ignore.rules()?;
+    let (cluster, storage) = connect(k)?;
+    actions::validate_release_name(&a.release).map_err(|e| Failure(e.message))?;
+    let (_, report) = drift_of(&cluster, &storage, &a.release, &rules, &a.diff.options(cluster.namespace()))?;
+    show(&a.diff, report)
+}
+
+/// `diff upgrade --three-way`: old = the live objects of both revisions, new = the server-side dry run
+/// of the upgrade's objects; hooks (never applied as objects) and `crds` (live and new, as `--crds`
+/// handles them) are compared as in the two-way diff.
+fn three_way(cluster: &Cluster, a: &DiffUpgradeArgs, old: &Release, new: &Release, crds: (&str, &str)) -> Res {
+    let rules = a.ignore.rules()?;
+    let ns = &new.namespace;
+    let new_objs = drift::objects_to_apply(&new.manifest, &new.name, ns)?;
+    let old_objs = drift::objects_to_apply(&old.manifest, &old.name, &old.namespace)?;
+    // every object of either revision, once
+    let ident = |o: &serde_json::Value| {
+        let s = |p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+        let group = s("/apiVersion").rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_default();
+        (group, s("/kind"), s("/metadata/namespace"), s("/metadata/name"))
+    };
+    let mut wanted = new_objs.clone();
+    for o in old_objs {
+        if !wanted.iter().any(|w| ident(w) == ident(&o)) {
+            wanted.push(o);
+        }
+    }
+    let lives: Vec<serde_json::Value> = live_copies(cluster, &wanted, ns)?.into_iter().flatten().collect();
+    let applied = dry_runs(cluster, &new_objs, ns)?;
+    let mut warnings = Vec::new();
+    let hooks = |r: &Release| {
+        let mut h = r.clone();
+        h.manifest.clear();
+        rdiff::release_manifest(&h)
+    };
+    let old_text = format!("{}\n{}{}", crds.0, drift::comparable_stream(&lives, &rules, &mut |w| warnings.push(w)), hooks(old));
+    let new_text = format!("{}\n{}{}", crds.1, drift::comparable_stream(&applied, &rules, &mut |w| warnings.push(w)), hooks(new));
+    let mut report = rdiff::diff_manifests(&old_text, &new_text, &a.diff.options(ns))?;
+    report.warnings.extend(warnings);
+    show(&a.diff, report)
+}
+
+/// `status --drift`: each object's drift state (`-`, `drifted`, `missing`).
+pub(crate) struct StatusDrift {
+    states: Vec<(rdiff::ObjectKey, &'static str)>,
+}
+
+/// The drift of the revision `status` shows (warnings to stderr).
+pub(crate) fn status_drift(cluster: &Cluster, rel: &Release, ignore: &IgnoreFlags) -> Result<StatusDrift, Failure> {
+    let rules = ignore.rules()?;
+    let (objs, report) = drift_of_release(cluster, rel, &rules, &DiffOptions::new(&rel.namespace))?;
+    for w in &report.warnings {
+        eprintln!("WARNING: {w}");
+    }
+    Ok(StatusDrift { states: drift::states(&report, &objs, &rel.namespace) })
+}
+
+impl StatusDrift {
+    /// The state of one object (`-` when unknown: not one of the release's).
+    fn state(&self, api_version: &str, kind: &str, name: &str, namespace: &str) -> &'static str {
+        let api = api_version.rsplit_once('/').map_or(api_version, |(g, _)| g);
+        self.states
+            .iter()
+            .find(|(k, _)| k.kind == kind && k.name == name && k.api == api && (namespace.is_empty() || k.namespace == namespace))
+            .map_or("-", |(_, s)| *s)
+    }
+
+    /// A kubectl Table (`None`: the object is gone) with a DRIFT column; a missing object gets a table of
+    /// its own with only NAME and DRIFT.
+    pub(crate) fn with_column(&self, table: Option<serde_json::Value>, api_version: &str, kind: &str, name: &str, namespace: &str) -> serde_json::Value {
+        use serde_json::json;
+        let state = self.state(api_version, kind, name, namespace);
+        let mut t = table.unwrap_or_else(|| {
+            json!({"columnDefinitions": [{"name": "Name", "priority": 0}], "rows": [{"cells": [name]}]})
+        });
+        if let Some(cols) = t.get_mut("columnDefinitions").and_then(serde_json::Value::as_array_mut) {
+            cols.push(json!({"name": "Drift", "type": "string", "priority": 0}));
+        }
+        for row in t.get_mut("rows").and_then(serde_json::Value::as_array_mut).into_iter().flatten() {
+            if let Some(cells) = row.get_mut("cells").and_then(serde_json::Value::as_array_mut) {
+                cells.push(json!(state));
+            }
+        }
+        t
+    }
+
+    /// The release as `-o json|yaml` prints it, with `drift`: one entry per object (apiVersion, kind,
+    /// namespace, name, and `drift`: `none`, `drifted` or `missing`).
+    pub(crate) fn release_text(&self, rel: &Release, json: bool) -> String {
+        let list: Vec<serde_json::Value> = self
+            .states
+            .iter()
+            .map(|(k, s)| {
+                serde_json::json!({"api": k.api, "kind": k.kind, "namespace": k.namespace, "name": k.name,
+                                   "drift": if *s == "-" { "none" } else { s }})
+            })
+            .collect();
+        if json {
+            // Helm's field order kept: the list goes last
+            let text = kubehelm::release::print::release_json(rel);
+            let body = text.trim_end().strip_suffix('}').unwrap_or(text.trim_end());
+            let list = kubehelm::release::print::go_json_line(&serde_json::Value::Array(list));
+            format!("{body},\"drift\":{}}}\n", list.trim_end())
+        } else {
+            let mut v = serde_json::to_value(rel).unwrap_or(serde_json::Value::Null);
+            if let Some(m) = v.as_object_mut() {
+                m.insert("drift".into(), serde_json::Value::Array(list));
+            }
+            kubehelm::release::print::go_yaml(&v)
+        }
+    }
 }

@@ -370,6 +370,12 @@ struct StatusArgs {
     /// Helm 3's flag: the RESOURCES section is always shown now, as in Helm v4.
     #[arg(long, hide = true)]
     show_resources: bool,
+    /// Compare each object with what applying the release again would make of it (a server-side apply
+    /// dry run): a DRIFT column in RESOURCES (`-`, `drifted`, `missing`), a `drift` list in -o json|yaml.
+    #[arg(long)]
+    drift: bool,
+    #[command(flatten)]
+    ignore: diff::IgnoreFlags,
     #[arg(short = 'o', long, value_enum, default_value_t)]
     output: Output,
 }
@@ -905,7 +911,11 @@ fn list(k: &KubeFlags, a: &ListArgs) -> Res {
 fn status(k: &KubeFlags, a: &StatusArgs) -> Res {
     let (cluster, storage) = connect(k)?;
     let rel = actions::get(&storage, &a.release, a.revision).map_err(|e| Failure(e.message))?;
+    let drift = if a.drift { Some(diff::status_drift(&cluster, &rel, &a.ignore)?) } else { None };
     if a.output != Output::Table {
+        if let Some(d) = &drift {
+            return out(&d.release_text(&rel, a.output == Output::Json));
+        }
         return print_release(&rel, a.output, false);
     }
     // Helm v4 shows the release's objects (and their workloads' pods) as kubectl tables
@@ -913,7 +923,11 @@ fn status(k: &KubeFlags, a: &StatusArgs) -> Res {
     let mut selectors = Vec::new();
     for r in actions::resource_refs(&*cluster, &rel).map_err(|e| Failure(e.message))? {
         let version = r.api_version.rsplit('/').next().unwrap_or("");
-        if let Some(table) = cluster.get_table(&r.api_version, &r.kind, &r.name, &r.namespace, "")? {
+        let table = cluster.get_table(&r.api_version, &r.kind, &r.name, &r.namespace, "")?;
+        if let Some(table) = match &drift {
+            Some(d) => Some(d.with_column(table, &r.api_version, &r.kind, &r.name, &r.namespace)),
+            None => table,
+        } {
             groups.entry(format!("{version}/{}", r.kind)).or_default().push(table);
         }
         if let Some(sel) = r.pod_selector.filter(|s| !selectors.contains(&(r.namespace.clone(), s.clone()))) {

@@ -490,10 +490,23 @@ impl Cluster {
     /// Server-side applies several objects at once (at most 16 requests in flight); one result per
     /// object, in order. Helm applies the objects of one kind group concurrently too.
     pub fn apply_all(&self, objs: &[Value], default_ns: &str, force: bool) -> Vec<Result<Value, KubeError>> {
+        self.apply_all_with(objs, default_ns, force, false)
+    }
+
+    /// [`Cluster::apply_all`] as a server-side dry run (`dryRun=All`): each object as the apply would
+    /// leave it (defaults, admission and other managers' fields included), nothing stored.
+    pub fn apply_all_dry_run(&self, objs: &[Value], default_ns: &str, force: bool) -> Vec<Result<Value, KubeError>> {
+        self.apply_all_with(objs, default_ns, force, true)
+    }
+
+    fn apply_all_with(&self, objs: &[Value], default_ns: &str, force: bool, dry_run: bool) -> Vec<Result<Value, KubeError>> {
         use futures::StreamExt;
         let mut pp = PatchParams::apply(FIELD_MANAGER);
         if force {
             pp = pp.force();
+        }
+        if dry_run {
+            pp = pp.dry_run();
         }
         let prepared: Vec<Result<(Api<DynamicObject>, String, Value), KubeError>> = objs
             .iter()

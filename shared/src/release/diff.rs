@@ -44,6 +44,9 @@ pub struct DiffOptions {
     pub suppress_kinds: Vec<String>,
     /// Ignore a `\r` at line ends.
     pub strip_trailing_cr: bool,
+    /// helm-diff's `--find-renames`: above 0, a removed and an added object of the same kind whose line
+    /// diff changes less than this fraction of its lines are shown as one change (a rename).
+    pub find_renames: f32,
 }
 
 impl DiffOptions {
@@ -58,6 +61,7 @@ impl DiffOptions {
             show_secrets_decoded: false,
             suppress_kinds: Vec::new(),
             strip_trailing_cr: false,
+            find_renames: 0.0,
         }
     }
 }
@@ -135,7 +139,7 @@ pub fn parse_manifest(manifest: &str, opts: &DiffOptions) -> Result<(BTreeMap<St
 
 /// The documents of a YAML stream, trimmed: split at lines that are `---` (with optional trailing
 /// space), empty ones left out.
-fn split_documents(text: &str) -> Vec<&str> {
+pub(crate) fn split_documents(text: &str) -> Vec<&str> {
     let mut docs = Vec::new();
     let mut start = 0;
     let mut pos = 0;
@@ -210,6 +214,8 @@ pub enum Change {
     Added,
     Removed,
     Modified,
+    /// Drift only: the object was deleted by hand.
+    Missing,
 }
 
 /// One line of a line diff.
@@ -240,6 +246,8 @@ pub struct Entry {
     /// The object's text before and after, Secret data masked as shown.
     pub old: Option<String>,
     pub new: Option<String>,
+    /// `--find-renames` paired this removed object (`key`) with an added one: its key.
+    pub renamed_to: Option<ObjectKey>,
 }
 
 /// Every change between two manifests, in helm-diff's order: changed objects, then removed ones,
@@ -249,6 +257,9 @@ pub struct Report {
     pub entries: Vec<Entry>,
     /// Oddities of the input worth telling (duplicate objects).
     pub warnings: Vec<String>,
+    /// A drift report (`drift::live_report`): old is live, new is what the release applies; the text
+    /// and simple outputs speak of drift.
+    pub live: bool,
 }
 
 /// Compares two manifests (as `release_manifest` gives them, or any YAML stream of objects).
@@ -256,24 +267,69 @@ pub fn diff_manifests(old: &str, new: &str, opts: &DiffOptions) -> Result<Report
     let (old_objs, mut warnings) = parse_manifest(old, opts)?;
     let (new_objs, w) = parse_manifest(new, opts)?;
     warnings.extend(w);
-    let mut report = Report { entries: Vec::new(), warnings };
+    let mut report = Report { entries: Vec::new(), warnings, live: false };
     let mut removed = Vec::new();
     for (key, o) in &old_objs {
         match new_objs.get(key) {
             Some(n) => report.entries.extend(entry(Some(o), Some(n), opts)),
-            None if o.resource_policy == "keep" => {}
             None => removed.push(o),
         }
     }
-    for o in removed {
+    let mut added: Vec<&Object> = new_objs.iter().filter(|(k, _)| !old_objs.contains_key(*k)).map(|(_, n)| n).collect();
+    let mut renamed = Vec::new();
+    if opts.find_renames > 0.0 {
+        removed.retain(|o| match find_rename(o, &added, opts) {
+            Some(i) => {
+                renamed.push((*o, added.remove(i)));
+                false
+            }
+            None => true,
+        });
+    }
+    for (o, n) in renamed {
+        report.entries.extend(entry(Some(o), Some(n), opts).map(|e| Entry { key: o.key.clone(), renamed_to: Some(n.key.clone()), ..e }));
+    }
+    for o in removed.into_iter().filter(|o| o.resource_policy != "keep") {
         report.entries.extend(entry(Some(o), None, opts));
     }
-    for (key, n) in &new_objs {
-        if !old_objs.contains_key(key) {
-            report.entries.extend(entry(None, Some(n), opts));
-        }
+    for n in added {
+        report.entries.extend(entry(None, Some(n), opts));
     }
     Ok(report)
+}
+
+/// helm-diff's rename search for one removed object: among the added objects of the same kind (whose
+/// text is not over ten times longer or shorter, Secrets aside), the one whose line diff changes the
+/// smallest fraction of lines, if that fraction is below `find_renames`. Secrets are compared as shown.
+fn find_rename(old: &Object, added: &[&Object], opts: &DiffOptions) -> Option<usize> {
+    let mut best: Option<(usize, f32)> = None;
+    for (i, n) in added.iter().enumerate() {
+        if n.key.kind != old.key.kind || old.content.is_empty() || n.content.is_empty() {
+            continue;
+        }
+        let ratio = old.content.len() as f32 / n.content.len() as f32;
+        if old.key.kind != "Secret" && !(0.1..=10.0).contains(&ratio) {
+            continue;
+        }
+        let (a, b) = if old.key.kind == "Secret" && !opts.show_secrets {
+            secret_view(Some(&old.content), Some(&n.content), opts.show_secrets_decoded)
+        } else {
+            (Some(old.content.clone()), Some(n.content.clone()))
+        };
+        let split = |t: &Option<String>| -> Vec<String> {
+            t.as_deref().unwrap_or("").split('\n').map(|l| if opts.strip_trailing_cr { l.strip_suffix('\r').unwrap_or(l) } else { l }.to_string()).collect()
+        };
+        let lines = line_diff(&split(&a), &split(&b));
+        let changed = lines.iter().filter(|l| l.op != Op::Equal).count();
+        if changed == 0 || lines.is_empty() {
+            continue;
+        }
+        let fraction = changed as f32 / lines.len() as f32;
+        if best.is_none_or(|(_, f)| fraction < f) {
+            best = Some((i, fraction));
+        }
+    }
+    best.filter(|(_, f)| *f < opts.find_renames).map(|(i, _)| i)
 }
 
 /// The change of one object, if it changed.
@@ -316,6 +372,7 @@ fn entry(old: Option<&Object>, new: Option<&Object>, opts: &DiffOptions) -> Opti
         lines,
         old: old_text,
         new: new_text,
+        renamed_to: None,
     })
 }
 
@@ -603,7 +660,9 @@ impl Report {
             let (msg, code) = match e.change {
                 Change::Added => ("has been added:", GREEN),
                 Change::Removed => ("has been removed:", RED),
+                Change::Modified if self.live => ("has drifted:", YELLOW),
                 Change::Modified => ("has changed:", YELLOW),
+                Change::Missing => ("is missing:", RED),
             };
             paint(&mut out, &format!("{} {msg}", e.key), c(code));
             if e.suppressed {
@@ -639,22 +698,29 @@ impl Report {
     }
 
     /// helm-diff's `simple` output: one line per change and a plan summary; nothing when nothing changes.
+    /// A drift report: `has drifted.` / `is missing.` lines and `Drift: N drifted, M missing.`.
     pub fn to_simple(&self, color: bool) -> String {
         if self.entries.is_empty() {
             return String::new();
         }
         let mut out = String::new();
-        let mut counts = [0usize; 3];
+        let mut counts = [0usize; 4];
         for e in &self.entries {
             let (msg, code, n) = match e.change {
                 Change::Added => ("to be added.", GREEN, 0),
+                Change::Modified if self.live => ("has drifted.", YELLOW, 1),
                 Change::Modified => ("to be changed.", YELLOW, 1),
                 Change::Removed => ("to be removed.", RED, 2),
+                Change::Missing => ("is missing.", RED, 3),
             };
             counts[n] += 1;
             paint(&mut out, &format!("{} {msg}", e.key), color.then_some(code));
         }
-        out.push_str(&format!("Plan: {} to add, {} to change, {} to destroy.\n", counts[0], counts[1], counts[2]));
+        if self.live {
+            out.push_str(&format!("Drift: {} drifted, {} missing.\n", counts[1], counts[3]));
+        } else {
+            out.push_str(&format!("Plan: {} to add, {} to change, {} to destroy.\n", counts[0], counts[1], counts[2]));
+        }
         out
     }
 
@@ -679,8 +745,12 @@ pub struct JsonEntry {
     pub kind: String,
     pub namespace: String,
     pub name: String,
-    /// `added`, `removed` or `modified`.
+    /// `added`, `removed` or `modified`; in a drift report `modified` (drifted) or `missing`.
     pub change: Change,
+    /// `--find-renames` took this removed object and an added one for a rename: the added one's
+    /// namespace and name (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_to: Option<Value>,
     /// The kind is suppressed (`--suppress`): `diff`, `old` and `new` are null.
     pub suppressed: bool,
     /// The change as a unified diff of the object's YAML: `@@ -l,n +l,n @@` hunks, lines prefixed
@@ -701,6 +771,7 @@ impl JsonEntry {
             namespace: e.key.namespace.clone(),
             name: e.key.name.clone(),
             change: e.change,
+            renamed_to: e.renamed_to.as_ref().map(|k| serde_json::json!({"namespace": k.namespace, "name": k.name})),
             suppressed: e.suppressed,
             diff: (!e.suppressed).then(|| unified(&e.lines, context)),
             old: object(&e.old),
@@ -923,6 +994,42 @@ mod tests {
         assert!(text.ends_with("key: 1\n\n---\n# Source: chart/templates/hook.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: h"), "{text}");
         let (objs, _) = parse_manifest(&text, &opts()).unwrap();
         assert_eq!(objs.len(), 2);
+    }
+
+    // helm-diff's contentSearch: the changed fraction of the lines, below the limit, same kind only
+    #[test]
+    fn renames_pair_removed_and_added_objects() {
+        let four = |name: &str, d: &str| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: \"1\"\n  b: \"2\"\n  c: \"3\"\n  d: \"{d}\"\n");
+        let (old, new) = (four("old", "4"), four("new", "4"));
+        let changes = |o: &DiffOptions| -> Vec<(String, Change)> {
+            diff_manifests(&old, &new, o).unwrap().entries.iter().map(|e| (e.key.name.clone(), e.change)).collect()
+        };
+        assert_eq!(changes(&opts()), [("old".into(), Change::Removed), ("new".into(), Change::Added)]);
+        // 2 of 10 lines change: 0.2 is not below 0.2
+        assert_eq!(changes(&DiffOptions { find_renames: 0.2, ..opts() }).len(), 2);
+        let o = DiffOptions { find_renames: 0.25, ..opts() };
+        assert_eq!(changes(&o), [("old".into(), Change::Modified)]);
+        let r = diff_manifests(&old, &new, &o).unwrap();
+        assert_eq!(r.entries[0].renamed_to.as_ref().map(|k| k.name.as_str()), Some("new"));
+        assert_eq!(r.to_text(Some(0), false), "default, old, ConfigMap (v1) has changed:\n...\n-   name: old\n+   name: new\n...\n");
+        assert_eq!(r.to_simple(false), "default, old, ConfigMap (v1) to be changed.\nPlan: 0 to add, 1 to change, 0 to destroy.\n");
+        let js: Value = serde_json::from_str(&r.to_json(None)).unwrap();
+        assert_eq!(js[0]["renamedTo"], serde_json::json!({"namespace": "default", "name": "new"}));
+        // the closest candidate wins; another kind never pairs
+        let cands = format!("{}{}{}", four("far", "x"), four("near", "4"), deploy("web", "a"));
+        let r = diff_manifests(&format!("{old}{}", deploy("api", "a")), &cands, &DiffOptions { find_renames: 0.5, ..opts() }).unwrap();
+        let got: Vec<(String, Change, Option<String>)> = r.entries.iter().map(|e| (e.key.name.clone(), e.change, e.renamed_to.as_ref().map(|k| k.name.clone()))).collect();
+        assert_eq!(
+            got,
+            [
+                ("api".into(), Change::Modified, Some("web".into())),
+                ("old".into(), Change::Modified, Some("near".into())),
+                ("far".into(), Change::Added, None),
+            ]
+        );
+        // without renames the JSON has no renamedTo
+        let plain: Value = serde_json::from_str(&diff_manifests(&old, &new, &opts()).unwrap().to_json(None)).unwrap();
+        assert!(plain[0].get("renamedTo").is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod cluster;
 pub mod diff;
+pub mod drift;
 pub mod print;
 pub mod ready;
 pub mod record;
