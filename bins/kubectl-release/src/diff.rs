@@ -7,6 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use kubehelm::cli::ValuesFlags;
 use kubehelm::release::actions::{self, DryRun, InstallOptions, UpgradeOptions};
 use kubehelm::release::cluster::ClusterApi;
+use kubehelm::release::crds::{self, CrdPolicy};
 use kubehelm::kube::Cluster;
 use kubehelm::release::diff::{self as rdiff, DiffOptions};
 use kubehelm::release::drift::{self, IgnoreRule, LiveObject};
@@ -82,6 +83,10 @@ pub(crate) struct DiffUpgradeArgs {
     /// With --three-way: fields that may change (see `diff live --ignore`).
     #[command(flatten)]
     ignore: IgnoreFlags,
+    /// With `--crds create-replace`, the chart's CRDs that would change are compared with the live ones
+    /// too (`create`: the missing ones); by default an upgrade leaves CRDs alone, so none are shown.
+    #[command(flatten)]
+    crds: super::CrdFlags,
     #[command(flatten)]
     values: ValuesFlags,
     #[command(flatten)]
@@ -240,6 +245,7 @@ fn upgrade(k: &KubeFlags, a: &DiffUpgradeArgs) -> Res {
     let (cluster, storage) = connect(k)?;
     let user_values = kubehelm::values::merge_values(&a.values.options())?;
     let chart = a.source.load(a.chart.as_deref())?;
+    let crd_files = crds::chart_files(&chart);
     let render = render_options(None, a.skip_schema_validation, false);
     let exists = storage.history_entries(&a.release)?.iter().any(|e| e.status != "uninstalled");
     if a.install && !exists {
@@ -253,7 +259,8 @@ fn upgrade(k: &KubeFlags, a: &DiffUpgradeArgs) -> Res {
         };
         let new = actions::install(Some(&*cluster as &dyn ClusterApi), &storage, chart, &user_values, &opts)
             .map_err(|e| Failure(e.message))?;
-        return report(&a.diff, "", &rdiff::release_manifest(&new), &new.namespace);
+        let (crds_old, crds_new) = crd_manifests(&*cluster, &crd_files, a.crds.policy()?.on_install())?;
+        return report(&a.diff, &crds_old, &(crds_new + &rdiff::release_manifest(&new)), &new.namespace);
     }
     let opts = UpgradeOptions {
         namespace: cluster.namespace().to_string(),
@@ -267,11 +274,24 @@ fn upgrade(k: &KubeFlags, a: &DiffUpgradeArgs) -> Res {
     let values = if a.values.is_empty() { serde_json::Map::new() } else { user_values };
     let new = actions::upgrade(&*cluster, &storage, &a.release, chart, &values, &opts).map_err(|e| Failure(e.message))?;
     let old = current(&storage, &a.release)?;
+    let (crds_old, crds_new) = crd_manifests(&*cluster, &crd_files, a.crds.policy()?.on_change())?;
     if a.three_way {
-        return three_way(&cluster, a, &old, &new, ("", ""));
+        return three_way(&cluster, a, &old, &new, (&crds_old, &crds_new));
     }
-    report(&a.diff, &rdiff::release_manifest(&old), &rdiff::release_manifest(&new), &new.namespace)
+    report(&a.diff, &(crds_old + &rdiff::release_manifest(&old)), &(crds_new + &rdiff::release_manifest(&new)), &new.namespace)
 }
+
+/// The chart's CRDs as `--crds` would handle them, live and new (see `kubehelm::release::crds`); a
+/// change the upgrade would refuse is a warning here, so that the diff still shows it.
+fn crd_manifests(cluster: &dyn ClusterApi, files: &[(String, String)], policy: CrdPolicy) -> Result<(String, String), Failure> {
+    if policy == CrdPolicy::CreateReplace {
+        if let Err(e) = crds::parse(files).and_then(|docs| crds::check_all(cluster, &docs)) {
+            eprintln!("WARNING: {e}");
+        }
+    }
+    crds::diff_manifests(cluster, files, policy).map_err(Failure)
+}
+
 
 fn rollback(k: &KubeFlags, a: &DiffRollbackArgs) -> Res {
     let (_, storage) = connect(k)?;

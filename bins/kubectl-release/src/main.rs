@@ -114,6 +114,30 @@ impl WaitFlags {
     }
 }
 
+/// `--crds` and Helm's `--skip-crds`: what install, upgrade and rollback do with the chart's `crds/`.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct CrdFlags {
+    /// The chart's crds/ (subcharts' too): `skip`; `create` (the missing CRDs; existing ones are never
+    /// modified); `create-replace` (every CRD applied server-side before the templates, after refusing a
+    /// change that would strand stored objects). Default: Helm's, create on install, nothing on upgrade
+    /// and rollback.
+    #[arg(long, value_name = "POLICY", value_parser = ["skip", "create", "create-replace"])]
+    crds: Option<String>,
+    /// Helm's flag: the same as --crds skip.
+    #[arg(long, conflicts_with = "crds")]
+    skip_crds: bool,
+}
+
+impl CrdFlags {
+    pub(crate) fn policy(&self) -> Result<kubehelm::release::crds::CrdPolicy, Failure> {
+        use kubehelm::release::crds::CrdPolicy;
+        if self.skip_crds {
+            return Ok(CrdPolicy::Skip);
+        }
+        self.crds.as_deref().map_or(Ok(CrdPolicy::Default), |s| s.parse().map_err(Failure))
+    }
+}
+
 /// `--server-side`: kubectl release always applies server-side; `false` is refused rather than ignored.
 fn check_server_side(v: &str) -> Res {
     match v {
@@ -151,9 +175,8 @@ struct InstallArgs {
     /// Do not run hooks.
     #[arg(long)]
     no_hooks: bool,
-    /// Do not install the chart's crds/.
-    #[arg(long)]
-    skip_crds: bool,
+    #[command(flatten)]
+    crds: CrdFlags,
     /// Take over fields other field managers own (server-side apply).
     #[arg(long)]
     force_conflicts: bool,
@@ -197,6 +220,8 @@ struct UpgradeArgs {
     install: bool,
     #[arg(long, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     dry_run: Option<String>,
+    #[command(flatten)]
+    crds: CrdFlags,
     #[arg(long, default_value = "")]
     description: String,
     #[arg(long)]
@@ -250,6 +275,8 @@ struct RollbackArgs {
     release: String,
     /// The revision (0 or none = the previous one).
     revision: Option<i64>,
+    #[command(flatten)]
+    crds: CrdFlags,
     #[arg(long)]
     no_hooks: bool,
     #[arg(long)]
@@ -688,7 +715,7 @@ fn install(k: &KubeFlags, a: &InstallArgs) -> Res {
         dry_run: dry,
         description: a.description.clone(),
         no_hooks: a.no_hooks,
-        skip_crds: a.skip_crds,
+        crds: a.crds.policy()?,
         force_conflicts: a.force_conflicts,
         take_ownership: a.take_ownership,
         replace: a.replace,
@@ -723,6 +750,7 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
             dry_run: dry,
             description: a.description.clone(),
             no_hooks: a.no_hooks,
+            crds: a.crds.policy()?,
             force_conflicts: a.force_conflicts,
             replace: true,
             timeout: a.timeout,
@@ -746,6 +774,7 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
         dry_run: dry,
         description: a.description.clone(),
         no_hooks: a.no_hooks,
+        crds: a.crds.policy()?,
         force_conflicts: a.force_conflicts,
         reset_values: a.reset_values,
         reuse_values: a.reuse_values,
@@ -784,6 +813,7 @@ fn rollback(k: &KubeFlags, a: &RollbackArgs) -> Res {
         cleanup_on_fail: a.cleanup_on_fail,
         dry_run: dry_run(&a.dry_run)?.is_dry(),
         max_history: a.history_max,
+        crds: a.crds.policy()?,
     };
     actions::rollback(&*cluster, &storage, &a.release, &opts).map_err(|e| Failure(e.message))?;
     out("Rollback was a success! Happy Helming!\n")

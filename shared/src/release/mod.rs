@@ -1,8 +1,9 @@
 //! Releases: the record Helm stores (`record`), storage drivers behind one trait (`storage`: memory;
 //! `kubedriver`: Secret and ConfigMap on a cluster; `sqldriver`: Helm's SQL driver on PostgreSQL),
 //! what actions need from a cluster (`cluster`), the
-//! operations (`actions`), readiness for `--wait` (`ready`), Helm's output forms (`print`) and
-//! helm-diff's object-by-object comparison of two manifests (`diff`).
+//! operations (`actions`), the charts' CRDs on install, upgrade and rollback (`crds`), readiness for
+//! `--wait` (`ready`), Helm's output forms (`print`) and helm-diff's object-by-object comparison of two
+//! manifests (`diff`).
 
 pub mod cluster;
 pub mod diff;
@@ -19,6 +20,8 @@ pub mod sqldriver;
 
 #[cfg(feature = "render")]
 pub mod actions;
+#[cfg(feature = "render")]
+pub mod crds;
 
 pub use record::Release;
 pub use storage::{Driver, Storage, StorageError};

@@ -1,6 +1,7 @@
 //! `install`: render, check names and ownership, create the revision, apply CRDs, hooks and objects.
 
 use super::*;
+use crate::release::crds::{self, CrdPolicy};
 
 /// Options of `install` (Helm's `action.Install`).
 #[derive(Debug, Clone)]
@@ -11,7 +12,8 @@ pub struct InstallOptions {
     pub dry_run: DryRun,
     pub description: String,
     pub no_hooks: bool,
-    pub skip_crds: bool,
+    /// `--crds` (`--skip-crds` is `CrdPolicy::Skip`); the default creates the missing CRDs, as Helm does.
+    pub crds: CrdPolicy,
     pub force_conflicts: bool,
     pub take_ownership: bool,
     /// Reuse the name of an uninstalled or failed release.
@@ -35,7 +37,7 @@ impl Default for InstallOptions {
             dry_run: DryRun::None,
             description: String::new(),
             no_hooks: false,
-            skip_crds: false,
+            crds: CrdPolicy::Default,
             force_conflicts: false,
             take_ownership: false,
             replace: false,
@@ -71,6 +73,38 @@ pub(super) fn keep_nulls(dst: &mut Map<String, Value>, src: &Map<String, Value>)
             }
             (Value::Object(so), Some(Value::Object(dobj))) => keep_nulls(dobj, so),
             _ => {}
+        }
+    }
+}
+
+/// `--crds` for one operation, before anything else changes: `create` creates the missing CRDs (existing
+/// ones are left alone); `create-replace` checks every CRD against the live one (`crds::check_all`)
+/// and, only when all pass, applies them server-side. Both wait until the CRDs are served. A dry run
+/// only checks.
+pub(super) fn chart_crds(
+    cluster: &dyn ClusterApi,
+    files: &[(String, String)],
+    policy: CrdPolicy,
+    dry_run: DryRun,
+    timeout: Duration,
+) -> Result<(), ActionError> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    match policy {
+        CrdPolicy::Default | CrdPolicy::Skip => Ok(()),
+        CrdPolicy::Create if dry_run.is_dry() => Ok(()),
+        CrdPolicy::Create => install_crds(cluster, files, timeout),
+        CrdPolicy::CreateReplace => {
+            let docs = crds::parse(files).map_err(err)?;
+            crds::check_all(cluster, &docs).map_err(err)?;
+            trace("crds: checked");
+            if dry_run.is_dry() {
+                return Ok(());
+            }
+            crds::replace_all(cluster, &docs, timeout).map_err(err)?;
+            trace("crds: applied");
+            Ok(())
         }
     }
 }
@@ -112,18 +146,13 @@ pub fn install(
         }
     }
     pipeline::check_dependencies(&chart).map_err(err)?;
-    let crds: Vec<(String, String)> = chart
-        .crd_files()
-        .into_iter()
-        .map(|(n, f)| (n, String::from_utf8_lossy(&f.data).into_owned()))
-        .collect();
-    if let (Some(c), false) = (live, opts.skip_crds) {
-        if !crds.is_empty() {
+    let crd_files = crds::chart_files(&chart);
+    if let Some(c) = live {
+        if !crd_files.is_empty() && opts.crds.on_install() != CrdPolicy::Skip {
             if opts.dry_run.is_dry() {
                 eprintln!("WARNING: This chart or one of its subcharts contains CRDs. Rendering may fail or contain inaccuracies.");
-            } else {
-                install_crds(c, &crds, opts.timeout)?;
             }
+            chart_crds(c, &crd_files, opts.crds.on_install(), opts.dry_run, opts.timeout)?;
         }
     }
     // after the CRDs, so that templates see their kinds in .Capabilities.APIVersions

@@ -18,6 +18,9 @@ pub struct RollbackOptions {
     pub dry_run: bool,
     /// `--history-max` (0 = unlimited).
     pub max_history: usize,
+    /// `--crds`: `create`/`create-replace` handle the CRDs of the chart rolled back to (its own
+    /// `crds/`: Helm stores no subcharts); the default leaves CRDs alone, as Helm does.
+    pub crds: crate::release::crds::CrdPolicy,
 }
 
 /// `helm rollback NAME [REVISION]`: a new revision copying the target's chart, values and manifest.
@@ -41,6 +44,12 @@ pub fn rollback(cluster: &dyn ClusterApi, storage: &Storage, name: &str, opts: &
         e => err(e),
     })?;
     let current = storage.deployed(name).unwrap_or_else(|_| last.clone());
+    let crd_policy = opts.crds.on_change();
+    if crd_policy != crate::release::crds::CrdPolicy::Skip {
+        let files = crate::release::crds::record_files(&target.chart);
+        let dry = if opts.dry_run { DryRun::Server } else { DryRun::None };
+        install::chart_crds(cluster, &files, crd_policy, dry, opts.timeout)?;
+    }
     let mut rel = Release {
         name: name.to_string(),
         info: record::Info {

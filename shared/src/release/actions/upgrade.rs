@@ -2,6 +2,7 @@
 //! difference with the deployed revision, and roll back on failure when asked.
 
 use super::*;
+use crate::release::crds::{self, CrdPolicy};
 
 /// Options of `upgrade` (Helm's `action.Upgrade`, the parts we support).
 #[derive(Debug, Clone, Default)]
@@ -10,6 +11,9 @@ pub struct UpgradeOptions {
     pub dry_run: DryRun,
     pub description: String,
     pub no_hooks: bool,
+    /// `--crds`: the default leaves CRDs alone, as Helm does; `create` and `create-replace` handle
+    /// them before the templates (see `install::chart_crds`).
+    pub crds: CrdPolicy,
     pub force_conflicts: bool,
     pub reset_values: bool,
     pub reuse_values: bool,
@@ -87,6 +91,10 @@ pub fn upgrade(
     };
     trace("upgrade: last revision read");
     let values = upgrade_values(&mut chart, &current, user_values, opts);
+    // the CRDs first (checked all before any is applied), so that templates see their new versions
+    if opts.crds.on_change() != CrdPolicy::Skip {
+        install::chart_crds(cluster, &crds::chart_files(&chart), opts.crds.on_change(), opts.dry_run, opts.timeout)?;
+    }
     let caps = cluster_capabilities(cluster)?;
     pipeline::check_installable(&chart).map_err(err)?;
     trace("upgrade: capabilities");
