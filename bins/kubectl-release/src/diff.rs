@@ -340,29 +340,51 @@ fn live_copies(cluster: &Cluster, objs: &[serde_json::Value], namespace: &str) -
     Ok(out)
 }
 
-/// Server-side apply dry runs (field manager `helm`, forced, as `upgrade --force-conflicts`): what each
-/// object would become.
-fn dry_runs(cluster: &Cluster, objs: &[serde_json::Value], namespace: &str) -> Result<Vec<serde_json::Value>, Failure> {
+/// Each object's live copy (`None`: not there) and a server-side apply dry run of it (field manager
+/// `helm`, forced, as `upgrade --force-conflicts`): for an object that exists, against exactly that copy
+/// (its resourceVersion is the dry run's precondition; when a controller wrote in between, both are
+/// taken again, up to 5 times), so that such a write is not taken for drift; for one that does not,
+/// what creating it would give (`with_absent`) or nothing.
+fn snapshot(cluster: &Cluster, objs: &[serde_json::Value], namespace: &str, with_absent: bool) -> Result<Vec<(Option<serde_json::Value>, Option<serde_json::Value>)>, Failure> {
     let s = |o: &serde_json::Value, p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
-    cluster
-        .apply_all_dry_run(objs, namespace, true)
-        .into_iter()
-        .zip(objs)
-        .map(|(r, o)| r.map_err(|e| Failure(format!("server-side dry run of {} {}: {e}", s(o, "/kind"), s(o, "/metadata/name")))))
-        .collect()
+    let mut attempt = 0;
+    loop {
+        let lives = live_copies(cluster, objs, namespace)?;
+        let (mut bodies, mut which) = (Vec::new(), Vec::new());
+        for (i, (o, l)) in objs.iter().zip(&lives).enumerate() {
+            let mut body = o.clone();
+            match l {
+                Some(l) => body["metadata"]["resourceVersion"] = l["metadata"]["resourceVersion"].clone(),
+                None if with_absent => {}
+                None => continue,
+            }
+            bodies.push(body);
+            which.push(i);
+        }
+        let results = cluster.apply_all_dry_run(&bodies, namespace, true);
+        if attempt < 5 && results.iter().any(|r| matches!(r, Err(e) if e.is_conflict())) {
+            attempt += 1;
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            continue;
+        }
+        let mut applied: Vec<Option<serde_json::Value>> = vec![None; objs.len()];
+        for (i, r) in which.into_iter().zip(results) {
+            let o = &objs[i];
+            applied[i] = Some(r.map_err(|e| Failure(format!("server-side dry run of {} {}: {e}", s(o, "/kind"), s(o, "/metadata/name"))))?);
+        }
+        return Ok(lives.into_iter().zip(applied).collect());
+    }
 }
 
 /// The objects of a release, live and as applying the release again would make them.
 pub(crate) fn observe(cluster: &Cluster, rel: &Release) -> Result<Vec<LiveObject>, Failure> {
     let objs = drift::objects_to_apply(&rel.manifest, &rel.name, &rel.namespace)?;
-    let lives = live_copies(cluster, &objs, &rel.namespace)?;
-    let present: Vec<serde_json::Value> = objs.iter().zip(&lives).filter(|(_, l)| l.is_some()).map(|(o, _)| o.clone()).collect();
-    let mut applied = dry_runs(cluster, &present, &rel.namespace)?.into_iter();
+    let snap = snapshot(cluster, &objs, &rel.namespace, false)?;
     Ok(objs
         .into_iter()
-        .zip(lives)
-        .map(|(o, live)| match live {
-            Some(l) => LiveObject { applied: applied.next().unwrap_or(o), live: Some(l) },
+        .zip(snap)
+        .map(|(o, (live, applied))| match live {
+            Some(l) => LiveObject { applied: applied.unwrap_or(o), live: Some(l) },
             None => LiveObject { live: None, applied: o },
         })
         .collect())
@@ -403,14 +425,11 @@ fn three_way(cluster: &Cluster, a: &DiffUpgradeArgs, old: &Release, new: &Releas
         let group = s("/apiVersion").rsplit_once('/').map(|(g, _)| g.to_string()).unwrap_or_default();
         (group, s("/kind"), s("/metadata/namespace"), s("/metadata/name"))
     };
-    let mut wanted = new_objs.clone();
-    for o in old_objs {
-        if !wanted.iter().any(|w| ident(w) == ident(&o)) {
-            wanted.push(o);
-        }
-    }
-    let lives: Vec<serde_json::Value> = live_copies(cluster, &wanted, ns)?.into_iter().flatten().collect();
-    let applied = dry_runs(cluster, &new_objs, ns)?;
+    let old_only: Vec<serde_json::Value> = old_objs.into_iter().filter(|o| !new_objs.iter().any(|n| ident(n) == ident(o))).collect();
+    let snap = snapshot(cluster, &new_objs, ns, true)?;
+    let mut lives: Vec<serde_json::Value> = snap.iter().filter_map(|(l, _)| l.clone()).collect();
+    lives.extend(live_copies(cluster, &old_only, ns)?.into_iter().flatten());
+    let applied: Vec<serde_json::Value> = snap.into_iter().filter_map(|(_, a)| a).collect();
     let mut warnings = Vec::new();
     let hooks = |r: &Release| {
         let mut h = r.clone();
