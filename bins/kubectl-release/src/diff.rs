@@ -8,8 +8,8 @@ use kubehelm::cli::ValuesFlags;
 use kubehelm::release::actions::{self, DryRun, InstallOptions, UpgradeOptions};
 use kubehelm::release::cluster::ClusterApi;
 use kubehelm::release::crds::{self, CrdPolicy};
-use kubehelm::kube::Cluster;
 use kubehelm::release::diff::{self as rdiff, DiffOptions};
+use kubehelm::kube::Cluster;
 use kubehelm::release::drift::{self, IgnoreRule, LiveObject};
 use kubehelm::release::{record, Release, Storage, StorageError};
 
@@ -291,7 +291,6 @@ fn crd_manifests(cluster: &dyn ClusterApi, files: &[(String, String)], policy: C
     }
     crds::diff_manifests(cluster, files, policy).map_err(Failure)
 }
-
 
 fn rollback(k: &KubeFlags, a: &DiffRollbackArgs) -> Res {
     let (_, storage) = connect(k)?;
