@@ -12,9 +12,10 @@ mod prime;
 
 use gotemplate::{ArgType, FuncMap, Function, Object, Signature, Value};
 use rand_core::{OsRng, RngCore};
+use crate::util::bytes_of;
 use std::rc::Rc;
 
-use ArgType::{Any, Int, List, String as Str};
+use ArgType::{Any, ByteString as ByteStr, Int, List, String as Str};
 
 pub fn register(map: &mut FuncMap) {
     let mut add = |name: &str, params: &[ArgType], f: fn(&[Value]) -> Result<Value, String>| {
@@ -22,23 +23,23 @@ pub fn register(map: &mut FuncMap) {
     };
 
     // Hashes.
-    add("sha1sum", &[Str], |a| {
-        Ok(Value::string(hex(&sha1_digest(s(a, 0).as_bytes()))))
+    add("sha1sum", &[ByteStr], |a| {
+        Ok(Value::string(hex(&sha1_digest(&bytes_of(a, 0)))))
     });
-    add("sha256sum", &[Str], |a| {
+    add("sha256sum", &[ByteStr], |a| {
         use sha2::Digest;
         Ok(Value::string(hex(&sha2::Sha256::digest(
-            s(a, 0).as_bytes(),
+            &bytes_of(a, 0),
         ))))
     });
-    add("sha512sum", &[Str], |a| {
+    add("sha512sum", &[ByteStr], |a| {
         use sha2::Digest;
         Ok(Value::string(hex(&sha2::Sha512::digest(
-            s(a, 0).as_bytes(),
+            &bytes_of(a, 0),
         ))))
     });
-    add("adler32sum", &[Str], |a| {
-        Ok(Value::string(adler32(s(a, 0).as_bytes()).to_string()))
+    add("adler32sum", &[ByteStr], |a| {
+        Ok(Value::string(adler32(&bytes_of(a, 0)).to_string()))
     });
 
     // Passwords.

@@ -80,6 +80,7 @@ fn encode_value(out: &mut String, v: &Value, style: Style, depth: usize) -> Resu
             newline(out, style, depth);
             out.push('}');
         }
+        Value::Object(o) if o.complex_parts().is_some() => return Err("json: unsupported type: complex128".into()),
         Value::Object(o) => {
             let j = o.to_json().or_else(|| o.as_value().map(|v| v.to_json())).unwrap_or(J::Null);
             encode_json(out, &j, style, depth)?;

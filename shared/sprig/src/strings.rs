@@ -3,7 +3,7 @@
 use crate::unicode::{self as uc, is_space};
 use crate::util::*;
 use gotemplate::fmt as gofmt;
-use gotemplate::ArgType::{Any, Int, String as Str};
+use gotemplate::ArgType::{Any, ByteString as ByteStr, Int, String as Str};
 use gotemplate::{FuncMap, Value};
 
 pub fn register(m: &mut FuncMap) {
@@ -61,16 +61,20 @@ pub fn register(m: &mut FuncMap) {
     reg(m, "nindent", &[Int, Str], |a| indent(int(a, 0), &s(a, 1)).map(|x| Value::string(format!("\n{x}"))));
     reg(m, "replace", &[Str, Str, Str], |a| Ok(Value::string(s(a, 2).replace(s(a, 0).as_str(), &s(a, 1)))));
     reg(m, "plural", &[Str, Str, Int], |a| Ok(Value::string(if int(a, 2) == 1 { s(a, 0) } else { s(a, 1) })));
-    reg(m, "toString", &[Any], |a| Ok(Value::string(strval(arg(a, 0)))));
+    reg(m, "toString", &[Any], |a| match arg(a, 0) {
+        // Go's string([]byte): binary data stays bytes
+        Value::Bytes(b) => Ok(gotemplate::value::ByteString::value(b.to_vec())),
+        v => Ok(Value::string(strval(v))),
+    });
     reg(m, "split", &[Str, Str], |a| Ok(parts_map(go_split(&s(a, 1), &s(a, 0), -1))));
     reg(m, "splitList", &[Str, Str], |a| Ok(str_list(go_split(&s(a, 1), &s(a, 0), -1))));
     reg(m, "splitn", &[Str, Int, Str], |a| Ok(parts_map(go_split(&s(a, 2), &s(a, 0), int(a, 1)))));
     reg(m, "toStrings", &[Any], |a| Ok(str_list(strslice(arg(a, 0)))));
     reg(m, "join", &[Str, Any], |a| Ok(Value::string(strslice(arg(a, 1)).join(&s(a, 0)))));
-    reg(m, "b64enc", &[Str], |a| Ok(Value::string(gotemplate::value::base64_std(s(a, 0).as_bytes()))));
+    reg(m, "b64enc", &[ByteStr], |a| Ok(Value::string(gotemplate::value::base64_std(&bytes_of(a, 0)))));
     reg(m, "b64dec", &[Str], |a| Ok(b64dec(&s(a, 0))));
-    reg(m, "b32enc", &[Str], |a| Ok(Value::string(b32enc(s(a, 0).as_bytes()))));
-    reg(m, "b32dec", &[Str], |a| Ok(Value::string(b32dec(&s(a, 0)))));
+    reg(m, "b32enc", &[ByteStr], |a| Ok(Value::string(b32enc(&bytes_of(a, 0)))));
+    reg(m, "b32dec", &[Str], |a| Ok(b32dec(&s(a, 0))));
     reg(m, "fail", &[Str], |a| Err(s(a, 0)));
 }
 
@@ -586,10 +590,10 @@ fn b32enc(data: &[u8]) -> String {
     out
 }
 
-fn b32dec(s: &str) -> String {
+fn b32dec(s: &str) -> Value {
     match decode_b32(s.as_bytes()) {
-        Ok(b) => lossy(&b),
-        Err(off) => format!("illegal base32 data at input byte {off}"),
+        Ok(b) => gotemplate::value::ByteString::value(b),
+        Err(off) => Value::string(format!("illegal base32 data at input byte {off}")),
     }
 }
 

@@ -37,6 +37,15 @@ pub fn s(args: &[Value], i: usize) -> String {
     }
 }
 
+/// The bytes of an `ArgType::ByteString` parameter (a string, or the raw bytes of a non-UTF-8 one).
+pub fn bytes_of(args: &[Value], i: usize) -> std::borrow::Cow<'_, [u8]> {
+    match arg(args, i) {
+        Value::String(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
+        Value::Bytes(b) => std::borrow::Cow::Borrowed(b),
+        v => std::borrow::Cow::Owned(s(std::slice::from_ref(v), 0).into_bytes()),
+    }
+}
+
 /// An `int` / `int64` parameter.
 pub fn int(args: &[Value], i: usize) -> i64 {
     match arg(args, i) {

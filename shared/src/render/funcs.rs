@@ -24,8 +24,29 @@ fn value_to_json(v: &Value) -> serde_json::Value {
 
 /// `toYaml`: sigs.k8s.io/yaml.Marshal without the final newline ("" when marshalling fails).
 pub fn to_yaml(v: &Value) -> String {
+    must_to_yaml(v).unwrap_or_default()
+}
+
+/// `mustToYaml`: as `toYaml`, with encoding/json's error for what JSON cannot hold (Go complex numbers).
+fn must_to_yaml(v: &Value) -> Result<String, String> {
+    if has_complex(v, 0) {
+        return Err("error marshaling into JSON: json: unsupported type: complex128".into());
+    }
     let out = goyaml::to_string(&value_to_json(v));
-    out.strip_suffix('\n').map(str::to_string).unwrap_or(out)
+    Ok(out.strip_suffix('\n').map(str::to_string).unwrap_or(out))
+}
+
+/// Whether a Go complex number (`1i`) sits anywhere in `v`: JSON and YAML encoders refuse those.
+fn has_complex(v: &Value, depth: usize) -> bool {
+    match v {
+        _ if depth > 10_000 => false,
+        Value::List(l) => l.borrow().iter().any(|x| has_complex(x, depth + 1)),
+        Value::Map(m) => m.borrow().values().any(|x| has_complex(x, depth + 1)),
+        Value::Object(o) => {
+            o.complex_parts().is_some() || o.as_value().is_some_and(|x| has_complex(&x, depth + 1))
+        }
+        _ => false,
+    }
 }
 
 fn go_json_type_error(found: &serde_json::Value, want: &str) -> String {
@@ -49,9 +70,17 @@ fn from_yaml(text: &str) -> Value {
                 "error unmarshaling JSON: while decoding JSON: {}",
                 go_json_type_error(&other, "map[string]interface {}")
             );
-            Value::map([("Error".to_string(), Value::string(msg))].into_iter().collect())
+            Value::map(
+                [("Error".to_string(), Value::string(msg))]
+                    .into_iter()
+                    .collect(),
+            )
         }
-        Err(e) => Value::map([("Error".to_string(), Value::string(e.to_string()))].into_iter().collect()),
+        Err(e) => Value::map(
+            [("Error".to_string(), Value::string(e.to_string()))]
+                .into_iter()
+                .collect(),
+        ),
     }
 }
 
@@ -71,7 +100,10 @@ fn from_json(text: &str) -> Value {
     match gosprig::json::unmarshal(text) {
         Ok(v @ Value::Map(_)) => v,
         Ok(Value::Nil) => Value::empty_map(),
-        Ok(other) => error_map(format!("json: cannot unmarshal {} into Go value of type map[string]interface {{}}", json_kind_of(&other))),
+        Ok(other) => error_map(format!(
+            "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+            json_kind_of(&other)
+        )),
         Err(e) => error_map(e),
     }
 }
@@ -89,7 +121,11 @@ fn from_json_array(text: &str) -> Value {
 }
 
 fn error_map(msg: String) -> Value {
-    Value::map([("Error".to_string(), Value::string(msg))].into_iter().collect())
+    Value::map(
+        [("Error".to_string(), Value::string(msg))]
+            .into_iter()
+            .collect(),
+    )
 }
 
 /// The JSON kind Go's decoder names in type errors.
@@ -117,23 +153,59 @@ pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
     let any1 = Signature::new(&[ArgType::Any]);
     let str1 = Signature::new(&[ArgType::String]);
 
-    map.insert("toYaml".into(), Function::pure(any1.clone(), |a| Ok(Value::string(to_yaml(&a[0])))));
-    map.insert("mustToYaml".into(), Function::pure(any1.clone(), |a| Ok(Value::string(to_yaml(&a[0])))));
+    map.insert(
+        "toYaml".into(),
+        Function::pure(any1.clone(), |a| Ok(Value::string(to_yaml(&a[0])))),
+    );
+    map.insert(
+        "mustToYaml".into(),
+        Function::pure(any1.clone(), |a| must_to_yaml(&a[0]).map(Value::string)),
+    );
     map.insert(
         "toYamlPretty".into(),
         Function::pure(any1.clone(), |a| {
+            if has_complex(&a[0], 0) {
+                return Err("cannot marshal type: complex128".into());
+            }
             let out = goyaml::to_string_pretty(&value_to_json(&a[0]));
-            Ok(Value::string(out.strip_suffix('\n').map(str::to_string).unwrap_or(out)))
+            Ok(Value::string(
+                out.strip_suffix('\n').map(str::to_string).unwrap_or(out),
+            ))
         }),
     );
-    map.insert("fromYaml".into(), Function::pure(str1.clone(), |a| Ok(from_yaml(str_arg(a, 0)))));
-    map.insert("fromYamlArray".into(), Function::pure(str1.clone(), |a| Ok(from_yaml_array(str_arg(a, 0)))));
-    map.insert("fromJson".into(), Function::pure(str1.clone(), |a| Ok(from_json(str_arg(a, 0)))));
-    map.insert("fromJsonArray".into(), Function::pure(str1.clone(), |a| Ok(from_json_array(str_arg(a, 0)))));
-    map.insert("toToml".into(), Function::pure(any1.clone(), |a| Ok(Value::string(super::toml::to_toml(&a[0])))));
-    map.insert("fromToml".into(), Function::pure(str1.clone(), |a| Ok(super::toml::from_toml(str_arg(a, 0)))));
+    map.insert(
+        "fromYaml".into(),
+        Function::pure(str1.clone(), |a| Ok(from_yaml(str_arg(a, 0)))),
+    );
+    map.insert(
+        "fromYamlArray".into(),
+        Function::pure(str1.clone(), |a| Ok(from_yaml_array(str_arg(a, 0)))),
+    );
+    map.insert(
+        "fromJson".into(),
+        Function::pure(str1.clone(), |a| Ok(from_json(str_arg(a, 0)))),
+    );
+    map.insert(
+        "fromJsonArray".into(),
+        Function::pure(str1.clone(), |a| Ok(from_json_array(str_arg(a, 0)))),
+    );
+    map.insert(
+        "toToml".into(),
+        Function::pure(any1.clone(), |a| {
+            Ok(Value::string(super::toml::to_toml(&a[0])))
+        }),
+    );
+    map.insert(
+        "fromToml".into(),
+        Function::pure(str1.clone(), |a| Ok(super::toml::from_toml(str_arg(a, 0)))),
+    );
     // Helm v4.3's additions: mustToToml and the duration family.
-    map.insert("mustToToml".into(), Function::pure(any1.clone(), |a| super::toml::try_to_toml(&a[0]).map(Value::string)));
+    map.insert(
+        "mustToToml".into(),
+        Function::pure(any1.clone(), |a| {
+            super::toml::try_to_toml(&a[0]).map(Value::string)
+        }),
+    );
     super::duration::register(&mut map);
     let compat = crate::compat::current();
     for name in crate::compat::HelmCompat::added_functions() {
@@ -147,7 +219,9 @@ pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
             let body = f.body.clone();
             map.insert(
                 "semverCompare".into(),
-                Function::with_runtime(f.sig.clone(), move |rt, a| body(rt, a).map_err(|e| unquote_constraint_error(&e))),
+                Function::with_runtime(f.sig.clone(), move |rt, a| {
+                    body(rt, a).map_err(|e| unquote_constraint_error(&e))
+                }),
             );
         }
     }
@@ -176,14 +250,22 @@ pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
     );
     map.insert(
         "tpl".into(),
-        Function::with_runtime(Signature::new(&[ArgType::String, ArgType::Any]), |rt: &mut dyn Runtime, a| {
-            let text = str_arg(a, 0);
-            match rt.execute_text(ROOT_TEMPLATE_NAME, text, a[1].clone()) {
-                Ok(out) => Ok(Value::string(out.replace("<no value>", ""))),
-                Err(e) if is_parse_error(&e) => Err(format!("cannot parse template {}: {e}", go_quote(text))),
-                Err(e) => Err(format!("error during tpl function execution for {}: {e}", go_quote(text))),
-            }
-        }),
+        Function::with_runtime(
+            Signature::new(&[ArgType::String, ArgType::Any]),
+            |rt: &mut dyn Runtime, a| {
+                let text = str_arg(a, 0);
+                match rt.execute_text(ROOT_TEMPLATE_NAME, text, a[1].clone()) {
+                    Ok(out) => Ok(Value::string(out.replace("<no value>", ""))),
+                    Err(e) if is_parse_error(&e) => {
+                        Err(format!("cannot parse template {}: {e}", go_quote(text)))
+                    }
+                    Err(e) => Err(format!(
+                        "error during tpl function execution for {}: {e}",
+                        go_quote(text)
+                    )),
+                }
+            },
+        ),
     );
     let (lint, log) = (opts.lint_mode, opts.log.clone());
     map.insert(
@@ -197,7 +279,8 @@ pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
             match missing {
                 None => Ok(a[1].clone()),
                 Some(what) if lint => {
-                    log.borrow_mut().push(slog_line("WARN", what, str_arg(a, 0)));
+                    log.borrow_mut()
+                        .push(slog_line("WARN", what, str_arg(a, 0)));
                     Ok(Value::str(""))
                 }
                 Some(_) => Err(warn_wrap(str_arg(a, 0))),
@@ -209,7 +292,8 @@ pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
         "fail".into(),
         Function::pure(str1.clone(), move |a| {
             if lint {
-                log.borrow_mut().push(slog_line("INFO", "funcMap fail", str_arg(a, 0)));
+                log.borrow_mut()
+                    .push(slog_line("INFO", "funcMap fail", str_arg(a, 0)));
                 return Ok(Value::str(""));
             }
             Err(warn_wrap(str_arg(a, 0)))
@@ -218,12 +302,19 @@ pub fn helm_funcs(opts: &super::EngineOptions) -> FuncMap {
     let lookup = opts.lookup.clone();
     map.insert(
         "lookup".into(),
-        Function::pure(Signature::new(&[ArgType::String; 4]), move |a| match &lookup {
-            None => Ok(Value::empty_map()),
-            Some(f) => (f.0)(str_arg(a, 0), str_arg(a, 1), str_arg(a, 2), str_arg(a, 3)).map(|j| Value::from_json(&j)),
-        }),
+        Function::pure(
+            Signature::new(&[ArgType::String; 4]),
+            move |a| match &lookup {
+                None => Ok(Value::empty_map()),
+                Some(f) => (f.0)(str_arg(a, 0), str_arg(a, 1), str_arg(a, 2), str_arg(a, 3))
+                    .map(|j| Value::from_json(&j)),
+            },
+        ),
     );
-    map.insert("getHostByName".into(), Function::pure(str1, |_| Ok(Value::str(""))));
+    map.insert(
+        "getHostByName".into(),
+        Function::pure(str1, |_| Ok(Value::str(""))),
+    );
     map
 }
 
@@ -274,12 +365,18 @@ fn go_unquote(s: &str) -> Option<String> {
 
 /// One line of Helm's default slog text handler: `level=WARN msg="…" message="…"`.
 pub fn slog_line(level: &str, msg: &str, message: &str) -> String {
-    format!("level={level} msg={} message={}", slog_quote(msg), slog_quote(message))
+    format!(
+        "level={level} msg={} message={}",
+        slog_quote(msg),
+        slog_quote(message)
+    )
 }
 
 /// slog's text handler quotes a value when it has spaces, quotes, `=` or non-printable characters.
 fn slog_quote(s: &str) -> String {
-    let plain = !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '=');
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '=');
     if plain {
         s.to_string()
     } else {
@@ -290,9 +387,15 @@ fn slog_quote(s: &str) -> String {
 /// Parse errors of text/template have the form `template: NAME:LINE: …` with no column and no
 /// `executing`; execution errors always say `executing`.
 fn is_parse_error(e: &str) -> bool {
-    let Some(rest) = e.strip_prefix("template: ") else { return false };
+    let Some(rest) = e.strip_prefix("template: ") else {
+        return false;
+    };
     let head = rest.split(": ").next().unwrap_or("");
-    !rest.contains(": executing \"") && head.rsplit(':').next().is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+    !rest.contains(": executing \"")
+        && head
+            .rsplit(':')
+            .next()
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Go's `%q` of a string (strconv.Quote).
@@ -310,7 +413,9 @@ pub fn go_quote(s: &str) -> String {
             '\x08' => out.push_str("\\b"),
             '\x0c' => out.push_str("\\f"),
             '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -332,8 +437,14 @@ mod tests {
 
     #[test]
     fn semver_constraint_errors_unquoted_for_v4_1() {
-        assert_eq!(unquote_constraint_error(r#"improper constraint: "badConstraint""#), "improper constraint: badConstraint");
-        assert_eq!(unquote_constraint_error(r#"improper constraint: " a\"b""#), r#"improper constraint:  a"b"#);
+        assert_eq!(
+            unquote_constraint_error(r#"improper constraint: "badConstraint""#),
+            "improper constraint: badConstraint"
+        );
+        assert_eq!(
+            unquote_constraint_error(r#"improper constraint: " a\"b""#),
+            r#"improper constraint:  a"b"#
+        );
         assert_eq!(unquote_constraint_error("other"), "other");
     }
 
@@ -347,6 +458,9 @@ mod tests {
         let v = from_json(r#"{"a": 1, "b": [2]}"#);
         assert_eq!(format!("{v:?}"), r#"{"a": Float(1), "b": [Float(2)]}"#);
         let v = from_json("[1]");
-        assert_eq!(format!("{v:?}"), r#"{"Error": String("json: cannot unmarshal array into Go value of type map[string]interface {}")}"#);
+        assert_eq!(
+            format!("{v:?}"),
+            r#"{"Error": String("json: cannot unmarshal array into Go value of type map[string]interface {}")}"#
+        );
     }
 }

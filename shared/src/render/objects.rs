@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// `.Values`: Helm's `common.Values`, a `map[string]interface{}` with the methods `YAML`, `Table`,
-/// `AsMap` and `PathValue` (a method wins over a key of the same name, as in Go).
+/// `AsMap`, `PathValue` and `Encode` (a method wins over a key of the same name, as in Go).
 pub struct Values(pub MapRef);
 
 impl Values {
@@ -79,25 +79,35 @@ impl Object for Values {
         }
     }
     fn has_method(&self, name: &str) -> bool {
-        matches!(name, "YAML" | "Table" | "AsMap" | "PathValue")
+        matches!(name, "YAML" | "Table" | "AsMap" | "PathValue" | "Encode")
     }
     fn method_signature(&self, name: &str) -> Option<Signature> {
         match name {
             "YAML" | "AsMap" => Some(Signature::new(&[])),
             "Table" | "PathValue" => Some(Signature::new(&[ArgType::String])),
+            // `Encode(io.Writer) error`: no template value is a writer, so only nil gets through
+            "Encode" => Some(Signature::new(&[ArgType::Writer])),
             _ => None,
         }
     }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         let arg = || args.first().and_then(Value::as_str).unwrap_or("");
         Some(match name {
-            "AsMap" => Ok(if self.0.borrow().is_empty() { Value::empty_map() } else { Value::Map(self.0.clone()) }),
+            "AsMap" => Ok(if self.0.borrow().is_empty() {
+                Value::empty_map()
+            } else {
+                Value::Map(self.0.clone())
+            }),
             "YAML" => Ok(Value::string(self.yaml())),
             "Table" => match self.table(arg()) {
                 (t, None) => Ok(Values::new(t)),
                 (_, Some(e)) => Err(e),
             },
             "PathValue" => self.path_value(arg()),
+            // Go writes to the nil writer and the call panics, recovered as the call's error
+            "Encode" => {
+                Err("runtime error: invalid memory address or nil pointer dereference".into())
+            }
             _ => return None,
         })
     }
@@ -125,8 +135,14 @@ impl Files {
     }
 
     fn glob(&self, pattern: &str) -> Value {
-        let glob = Glob::new(pattern).or_else(|| Glob::new("**")).expect("** always compiles");
-        let entries = self.entries.iter().filter(|(k, _)| glob.matches(k)).map(|(k, v)| (k.clone(), v.clone()));
+        let glob = Glob::new(pattern)
+            .or_else(|| Glob::new("**"))
+            .expect("** always compiles");
+        let entries = self
+            .entries
+            .iter()
+            .filter(|(k, _)| glob.matches(k))
+            .map(|(k, v)| (k.clone(), v.clone()));
         Files::new(entries.collect())
     }
 
@@ -155,7 +171,10 @@ impl Files {
 fn one_string(args: &[Value]) -> Result<&str, String> {
     match args {
         [Value::String(s)] => Ok(s),
-        [other] => Err(format!("wrong type for value; expected string; got {}", other.type_name())),
+        [other] => Err(format!(
+            "wrong type for value; expected string; got {}",
+            other.type_name()
+        )),
         _ => Err(format!("wrong number of args: got {} want 1", args.len())),
     }
 }
@@ -169,13 +188,18 @@ impl Object for Files {
     }
     fn field(&self, name: &str) -> Option<Value> {
         match name {
-            "AsConfig" => Some(Value::string(self.as_yaml_map(|b| String::from_utf8_lossy(b).into_owned()))),
+            "AsConfig" => Some(Value::string(
+                self.as_yaml_map(|b| String::from_utf8_lossy(b).into_owned()),
+            )),
             "AsSecrets" => Some(Value::string(self.as_yaml_map(base64_std))),
             _ => None,
         }
     }
     fn has_method(&self, name: &str) -> bool {
-        matches!(name, "Get" | "GetBytes" | "Glob" | "Lines" | "AsConfig" | "AsSecrets")
+        matches!(
+            name,
+            "Get" | "GetBytes" | "Glob" | "Lines" | "AsConfig" | "AsSecrets"
+        )
     }
     fn method_signature(&self, name: &str) -> Option<Signature> {
         match name {
@@ -186,7 +210,9 @@ impl Object for Files {
     }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         let result = match name {
-            "Get" => one_string(args).map(|n| Value::string(String::from_utf8_lossy(self.get(n)).into_owned())),
+            // a Go string of the file's bytes: binary content stays bytes for b64enc and the checksums
+            "Get" => one_string(args)
+                .map(|n| crate::template::value::ByteString::value(self.get(n).to_vec())),
             "GetBytes" => one_string(args).map(|n| Value::Bytes(Rc::from(self.get(n)))),
             "Glob" => one_string(args).map(|p| self.glob(p)),
             "Lines" => one_string(args).map(|n| self.lines(n)),
@@ -207,7 +233,12 @@ impl Object for Files {
         format!("map[{}]", parts.join(" "))
     }
     fn as_value(&self) -> Option<Value> {
-        Some(Value::map(self.entries.iter().map(|(k, v)| (k.clone(), Value::Bytes(Rc::from(v.as_bytes())))).collect()))
+        Some(Value::map(
+            self.entries
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::Bytes(Rc::from(v.as_bytes()))))
+                .collect(),
+        ))
     }
 }
 
@@ -224,17 +255,27 @@ impl KubeVersion {
     /// `MAJOR.MINOR[.PATCH]` with anything after the numbers kept only in `Version`.
     pub fn parse(text: &str) -> Result<KubeVersion, String> {
         let body = text.trim_start_matches('v');
-        let numeric_end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
+        let numeric_end = body
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(body.len());
         let numbers: Vec<&str> = body[..numeric_end].split('.').collect();
         let valid = (2..=3).contains(&numbers.len())
-            && numbers.iter().all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            && numbers
+                .iter()
+                .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
             && numbers.iter().all(|n| n.len() == 1 || !n.starts_with('0'));
-        if !valid || (numeric_end < body.len() && !matches!(body.as_bytes()[numeric_end], b'-' | b'+')) {
+        if !valid
+            || (numeric_end < body.len() && !matches!(body.as_bytes()[numeric_end], b'-' | b'+'))
+        {
             return Err(format!("could not parse {text:?} as version"));
         }
         let n: Vec<u64> = numbers.iter().map(|n| n.parse().unwrap_or(0)).collect();
         let patch = n.get(2).copied().unwrap_or(0);
-        let version = if text.starts_with('v') { text.to_string() } else { format!("v{text}") };
+        let version = if text.starts_with('v') {
+            text.to_string()
+        } else {
+            format!("v{text}")
+        };
         Ok(KubeVersion {
             version,
             normalized: format!("v{}.{}.{}", n[0], n[1], patch),
@@ -294,7 +335,8 @@ impl Object for VersionSet {
         (name == "Has").then(|| Signature::new(&[ArgType::String]))
     }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
-        (name == "Has").then(|| one_string(args).map(|v| Value::Bool(self.0.iter().any(|x| x == v))))
+        (name == "Has")
+            .then(|| one_string(args).map(|v| Value::Bool(self.0.iter().any(|x| x == v))))
     }
     fn display(&self) -> String {
         format!("[{}]", self.0.join(" "))
@@ -307,16 +349,23 @@ impl Object for VersionSet {
 /// The Helm version whose behaviour this project reproduces, as `.Capabilities.HelmVersion` reports it.
 pub struct HelmVersion;
 
-
 impl Object for HelmVersion {
     fn type_name(&self) -> String {
         "version.BuildInfo".into()
     }
     fn field(&self, name: &str) -> Option<Value> {
-        crate::compat::current().helm_version().iter().find(|(f, _, _)| *f == name).map(|(_, _, v)| Value::str(v))
+        crate::compat::current()
+            .helm_version()
+            .iter()
+            .find(|(f, _, _)| *f == name)
+            .map(|(_, _, v)| Value::str(v))
     }
     fn display(&self) -> String {
-        let vals: Vec<&str> = crate::compat::current().helm_version().iter().map(|(_, _, v)| *v).collect();
+        let vals: Vec<&str> = crate::compat::current()
+            .helm_version()
+            .iter()
+            .map(|(_, _, v)| *v)
+            .collect();
         format!("{{{}}}", vals.join(" "))
     }
     fn to_json(&self) -> Option<serde_json::Value> {
@@ -374,7 +423,10 @@ impl Object for Capabilities {
     fn to_json(&self) -> Option<serde_json::Value> {
         let mut m = serde_json::Map::new();
         m.insert("KubeVersion".into(), self.kube_version.to_json()?);
-        m.insert("APIVersions".into(), serde_json::Value::from(self.api_versions.0.clone()));
+        m.insert(
+            "APIVersions".into(),
+            serde_json::Value::from(self.api_versions.0.clone()),
+        );
         m.insert("HelmVersion".into(), HelmVersion.to_json()?);
         Some(serde_json::Value::Object(m))
     }
@@ -385,7 +437,11 @@ struct KubeVersionDisplay<'a>(&'a KubeVersion);
 
 impl std::fmt::Display for KubeVersionDisplay<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{{{} {} {} {}}}", self.0.version, self.0.normalized, self.0.major, self.0.minor)
+        write!(
+            f,
+            "{{{} {} {} {}}}",
+            self.0.version, self.0.normalized, self.0.major, self.0.minor
+        )
     }
 }
 
@@ -411,15 +467,190 @@ mod tests {
         entries.insert("config/a.txt".to_string(), Content::from(&b"x\ny\n"[..]));
         entries.insert("config/sub/b.txt".to_string(), Content::from(&b"z"[..]));
         let files = Files { entries };
-        let got = files.call_method("Lines", &[Value::str("config/a.txt")]).unwrap().unwrap();
+        let got = files
+            .call_method("Lines", &[Value::str("config/a.txt")])
+            .unwrap()
+            .unwrap();
         assert_eq!(format!("{got:?}"), r#"[String("x"), String("y")]"#);
-        let Value::Object(g) = files.call_method("Glob", &[Value::str("config/*")]).unwrap().unwrap() else {
+        let Value::Object(g) = files
+            .call_method("Glob", &[Value::str("config/*")])
+            .unwrap()
+            .unwrap()
+        else {
             panic!("Glob returns Files")
         };
         assert_eq!(g.display(), "map[config/a.txt:[120 10 121 10]]");
-        let Value::String(s) = files.call_method("Get", &[Value::str("missing")]).unwrap().unwrap() else {
+        let Value::String(s) = files
+            .call_method("Get", &[Value::str("missing")])
+            .unwrap()
+            .unwrap()
+        else {
             panic!("Get returns a string")
         };
         assert_eq!(&*s, "");
+    }
+}
+
+#[cfg(test)]
+mod helm_tests {
+    use super::super::tests::render_one;
+    use super::super::*;
+
+    /// Render `templates/t.yaml` of a chart that also holds `files` (name, bytes).
+    fn render_with_files(text: &str, files: &[(&str, &[u8])]) -> Result<String, String> {
+        let mut chart = Chart::default();
+        chart.metadata.name = "c".into();
+        chart.templates = vec![crate::chart::File {
+            name: "templates/t.yaml".into(),
+            data: text.as_bytes().into(),
+        }];
+        chart.files = files
+            .iter()
+            .map(|(n, d)| crate::chart::File {
+                name: n.to_string(),
+                data: d.to_vec().into(),
+            })
+            .collect();
+        let release = ReleaseOptions {
+            name: "r".into(),
+            namespace: "ns".into(),
+            revision: 1,
+            is_install: true,
+            is_upgrade: false,
+        };
+        render(
+            &chart,
+            &Default::default(),
+            &release,
+            &CapabilitiesInput::default(),
+            &EngineOptions::default(),
+        )
+        .map(|mut m| m.remove("c/templates/t.yaml").unwrap_or_default())
+        .map_err(|e| e.0)
+    }
+
+    /// `Values.Encode(io.Writer) error`: expectations from Helm v4.3.2 (`helm template`).
+    #[test]
+    fn values_encode_as_go_calls_it() {
+        let r = |t: &str| render_one(t, serde_json::json!({"a": 1}));
+        let e = r("{{ .Values.Encode }}").unwrap_err();
+        assert!(
+            e.ends_with("at <.Values.Encode>:\n    wrong number of args for Encode: want 1 got 0"),
+            "{e}"
+        );
+        let e = r("{{ .Values.Encode nil 1 }}").unwrap_err();
+        assert!(
+            e.ends_with("wrong number of args for Encode: want 1 got 2"),
+            "{e}"
+        );
+        let e = r("{{ .Values.Encode 1 }}").unwrap_err();
+        assert!(
+            e.ends_with("at <1>:\n    can't handle 1 for arg of type io.Writer"),
+            "{e}"
+        );
+        let e = r(r#"{{ .Values.Encode "x" }}"#).unwrap_err();
+        assert!(
+            e.ends_with("can't handle \"x\" for arg of type io.Writer"),
+            "{e}"
+        );
+        let e = r("{{ .Values.Encode .Values }}").unwrap_err();
+        assert!(
+            e.ends_with(
+                "at <.Values>:\n    wrong type for value; expected io.Writer; got common.Values"
+            ),
+            "{e}"
+        );
+        let e = r("{{ .Values.Encode .Values.missing }}").unwrap_err();
+        assert!(
+            e.ends_with("wrong type for value; expected io.Writer; got interface {}"),
+            "{e}"
+        );
+        // nil is a valid io.Writer: Go calls Encode and the write panics, recovered as the call's error
+        let e = r("{{ $x := .Values }}{{ $x.Encode nil }}").unwrap_err();
+        assert_eq!(
+            e,
+            "template: c/templates/t.yaml:1:24: executing \"c/templates/t.yaml\" at <$x.Encode>: error calling Encode: runtime error: invalid memory address or nil pointer dereference"
+        );
+        // a plain map has no methods: a missing key, which Helm prints as nothing
+        assert_eq!(r("{{ .Values.AsMap.Encode }}").unwrap(), "");
+    }
+
+    /// `.Files.Get` of a binary file is a Go string of its bytes: `b64enc` and the checksums see the
+    /// bytes (base64 of `00 ff fe 80 61 62 63 c3` is what Helm v4.3.2 prints), `len` counts them.
+    #[test]
+    fn binary_files_keep_their_bytes() {
+        let bin: &[u8] = b"\x00\xff\xfe\x80abc\xc3";
+        let r = |t: &str| render_with_files(t, &[("small.bin", bin)]).unwrap();
+        assert_eq!(
+            r(r#"{{ .Files.Get "small.bin" | b64enc }}"#),
+            "AP/+gGFiY8M="
+        );
+        assert_eq!(
+            r(r#"{{ .Files.Get "small.bin" | b64enc | b64dec | b64enc }}"#),
+            "AP/+gGFiY8M="
+        );
+        assert_eq!(r(r#"{{ .Files.Get "small.bin" | len }}"#), "8");
+        assert_eq!(
+            r(r#"{{ .Files.Get "small.bin" | b32enc }}"#),
+            "AD775ADBMJR4G==="
+        );
+        assert_eq!(
+            r(r#"{{ .Files.Get "small.bin" | sha256sum }}"#),
+            "590d046025cf350e8f1e202ee938e9e0abb46cd63dae9457062b1af9c69e1476"
+        );
+        let sha1 = "eba6e78b024638878c349cbf17f410252b6de99d";
+        assert_eq!(
+            r(r#"{{ .Files.Get "small.bin" | b64enc | b64dec | sha1sum }}"#),
+            sha1
+        );
+        assert_eq!(
+            r(r#"{{ .Files.GetBytes "small.bin" | toString | sha1sum }}"#),
+            sha1
+        );
+        assert_eq!(r(r#"{{ .Files.Get "missing" | b64enc }}"#), "");
+        assert_eq!(r(r#"{{ .Files.Get "small.bin" | typeOf }}"#), "string");
+    }
+
+    /// Go complex constants: zero is false (`if`, `with`, `not`, `and`/`or`, `default`, `empty`), they
+    /// print as Go prints them, and JSON/YAML encoders refuse them (expectations from Helm v4.3.2).
+    #[test]
+    fn complex_constants() {
+        let r = |t: &str| render_one(t, serde_json::json!({}));
+        assert_eq!(r("{{ if 0i }}y{{ else }}n{{ end }} {{ if -0i }}y{{ else }}n{{ end }} {{ if 0.0i }}y{{ else }}n{{ end }}").unwrap(), "n n n");
+        assert_eq!(r("{{ if 1i }}y{{ else }}n{{ end }} {{ if 1+0i }}y{{ else }}n{{ end }} {{ with 0i }}y{{ else }}n{{ end }}").unwrap(), "y y n");
+        assert_eq!(
+            r("{{ not 0i }} {{ and 0i 1 }} {{ or 0i 5 }} {{ and 1 0i }}").unwrap(),
+            "true (0+0i) 5 (0+0i)"
+        );
+        assert_eq!(
+            r("{{ 0i | default 3 }} {{ 1i | default 3 }} {{ empty 0i }} {{ empty 2i }}").unwrap(),
+            "3 (0+1i) true false"
+        );
+        assert_eq!(
+            r("{{ 0i }} {{ 1+2i }} {{ -2i }} {{ printf \"%v\" 1.5i }} {{ 1e3i }}").unwrap(),
+            "(0+0i) (1+2i) (0-2i) (0+1.5i) (0+1000i)"
+        );
+        assert_eq!(
+            r("[{{ toJson 1i }}] [{{ toYaml (list 1i) }}] [{{ toPrettyJson (dict \"a\" 0i) }}]")
+                .unwrap(),
+            "[] [] []"
+        );
+        let e = r("{{ mustToJson 1i }}").unwrap_err();
+        assert!(
+            e.ends_with("error calling mustToJson: json: unsupported type: complex128"),
+            "{e}"
+        );
+        let e = r("{{ mustToYaml 1i }}").unwrap_err();
+        assert!(e.ends_with("error calling mustToYaml: error marshaling into JSON: json: unsupported type: complex128"), "{e}");
+        let e = r("{{ toYamlPretty 1i }}").unwrap_err();
+        assert!(
+            e.ends_with("error calling toYamlPretty: cannot marshal type: complex128"),
+            "{e}"
+        );
+        let e = r("{{ 1i | b64enc }}").unwrap_err();
+        assert!(
+            e.ends_with("wrong type for value; expected string; got complex128"),
+            "{e}"
+        );
     }
 }

@@ -916,7 +916,7 @@ impl<'a> State<'a> {
                 None => Err(self.error(format!("invalid value; expected {}", t.go_name()))),
             },
             (_, ArgType::Any) => Ok(value),
-            (Value::String(_), ArgType::String)
+            (Value::String(_), ArgType::String | ArgType::ByteString)
             | (Value::Int(_), ArgType::Int)
             | (Value::Int64(_), ArgType::Int64)
             | (Value::Float(_), ArgType::Float64)
@@ -929,7 +929,8 @@ impl<'a> State<'a> {
             }
             (Value::Object(o), _) => match (o.as_value(), t) {
                 (Some(v @ Value::Map(_)), ArgType::Map) | (Some(v @ Value::List(_)), ArgType::List) => Ok(v),
-                (_, ArgType::String) if o.kind() == "string" => Ok(Value::string(o.display())),
+                (Some(b @ Value::Bytes(_)), ArgType::ByteString) if o.kind() == "string" => Ok(b),
+                (_, ArgType::String | ArgType::ByteString) if o.kind() == "string" => Ok(Value::string(o.display())),
                 _ => Err(self.error(format!(
                     "wrong type for value; expected {}; got {}",
                     t.go_name(),
@@ -993,8 +994,8 @@ impl<'a> State<'a> {
             (ArgType::Int | ArgType::Int64, _) => {
                 Err(self.error(format!("expected integer; found {}", n.to_template_string())))
             }
-            (ArgType::String, Arg::String { text, .. }) => Ok(Value::String(text.clone())),
-            (ArgType::String, _) => Err(self.error(format!("expected string; found {}", n.to_template_string()))),
+            (ArgType::String | ArgType::ByteString, Arg::String { text, .. }) => Ok(Value::String(text.clone())),
+            (ArgType::String | ArgType::ByteString, _) => Err(self.error(format!("expected string; found {}", n.to_template_string()))),
             _ => Err(self.error(format!("can't handle {} for arg of type {}", n.to_template_string(), t.go_name()))),
         }
     }
@@ -1049,7 +1050,7 @@ impl<'a> State<'a> {
 /// The zero value Go passes for a missing value where the parameter type can be nil.
 fn zero_of(t: ArgType) -> Option<Value> {
     match t {
-        ArgType::Any => Some(Value::Nil),
+        ArgType::Any | ArgType::Writer => Some(Value::Nil),
         ArgType::List | ArgType::StringList => Some(Value::list(Vec::new())),
         ArgType::Map => Some(Value::empty_map()),
         ArgType::Bytes => Some(Value::Bytes(Rc::from(&[][..]))),

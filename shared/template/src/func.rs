@@ -24,6 +24,12 @@ pub enum ArgType {
     StringList,
     /// `[]byte`.
     Bytes,
+    /// A Go `string` whose bytes matter (`b64enc`, the checksums): like `String`, but a string holding
+    /// bytes that are not UTF-8 (`ByteString`: `b64dec` of binary data, `.Files.Get` of a binary file)
+    /// reaches the function as `Value::Bytes` instead of text with U+FFFD in place of the bad bytes.
+    ByteString,
+    /// Go's `io.Writer` (an interface: `nil` is its zero value; no template value implements it).
+    Writer,
 }
 
 impl ArgType {
@@ -40,6 +46,8 @@ impl ArgType {
             ArgType::Map => "map[string]interface {}",
             ArgType::StringList => "[]string",
             ArgType::Bytes => "[]uint8",
+            ArgType::ByteString => "string",
+            ArgType::Writer => "io.Writer",
         }
     }
 }

@@ -178,9 +178,11 @@ impl Value {
             Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
-            Value::Object(o) => match o.as_value() {
-                Some(v) => v.is_true(),
-                None => true,
+            Value::Object(o) => match (o.as_value(), o.complex_parts()) {
+                (Some(v), _) => v.is_true(),
+                // Go: a complex value is true unless it equals 0 (`-0i` too).
+                (None, Some((re, im))) => re != 0.0 || im != 0.0,
+                (None, None) => true,
             },
         }
     }
