@@ -15,6 +15,8 @@
 //! | `helm package` gzip header | Extra field = Helm's bare base64 text | an RFC 1952 subfield (`rr`, length) around it |
 //! | `semverCompare` errors | `improper constraint: x` | `improper constraint: "x"` (semver v3.5) |
 //! | missing-dependency hint | `` `helm dependency build` `` | `'helm dependency build'` |
+//! | `rollback` record | no `rollback_revision` | `info.rollback_revision` = the revision rolled back to |
+//! | `uninstall` | deletes every object of the manifest | skips objects not owned by the release (labels/annotations) |
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -283,6 +285,17 @@ impl HelmCompat {
             HelmCompat::V4_1 => GZIP_EXTRA_V4_1,
             HelmCompat::V4_3 => GZIP_EXTRA_V4_3,
         }
+    }
+
+    /// Whether `rollback` records the revision it went back to (`info.rollback_revision`, Helm v4.3).
+    pub fn records_rollback_revision(self) -> bool {
+        self == HelmCompat::V4_3
+    }
+
+    /// Whether `uninstall` first checks each live object's ownership (`app.kubernetes.io/managed-by:
+    /// Helm`, `meta.helm.sh/release-name|namespace`) and leaves the ones it does not own (Helm v4.3).
+    pub fn checks_uninstall_ownership(self) -> bool {
+        self == HelmCompat::V4_3
     }
 
     /// How the missing-dependencies error names the command that fixes it.

@@ -26,6 +26,10 @@ struct Cli {
     kube: KubeFlags,
     #[command(subcommand)]
     command: Command,
+    /// Behave as this Helm release does: v4.3 (default) or v4.1 (also KUBEHELM_COMPAT); affects how
+    /// install/upgrade render, and rollback records and uninstall ownership checks.
+    #[arg(long, global = true, value_name = "VERSION")]
+    helm_compat: Option<String>,
 }
 
 /// kubectl's global flags (kubectl passes them through to plugins untouched) and `-n`.
@@ -297,6 +301,9 @@ struct RollbackArgs {
     /// Server-side apply: `auto` and `true` (the only method kubectl release uses).
     #[arg(long, default_value = "auto")]
     server_side: String,
+    /// The new revision's description (at most 256 characters) instead of "Rollback to N" (Helm v4.3).
+    #[arg(long, default_value = "")]
+    description: String,
 }
 
 #[derive(Args, Debug)]
@@ -412,6 +419,9 @@ struct HistoryArgs {
     release: String,
     #[arg(long, default_value_t = 256)]
     max: usize,
+    /// Add the ROLLBACK column (the revision a rollback went back to) to the table (Helm v4.3).
+    #[arg(long)]
+    show_rollback_revision: bool,
     #[arg(short = 'o', long, value_enum, default_value_t)]
     output: Output,
 }
@@ -479,6 +489,10 @@ type Res = Result<(), Failure>;
 fn main() -> ExitCode {
     kubehelm::cli::complete::run_if_requested(<Cli as clap::CommandFactory>::command, &complete_values);
     let cli: Cli = kubehelm::cli::parse();
+    if let Err(e) = kubehelm::compat::init(cli.helm_compat.as_deref()) {
+        eprintln!("Error: {e}");
+        return ExitCode::from(1);
+    }
     if cli.kube.kubectl.verbosity.is_some_and(|v| v >= 6) {
         // kubectl's -v=6 and up: say where the time goes (see actions::trace)
         std::env::set_var("KUBECTL_RELEASE_TRACE", "1");
@@ -802,6 +816,7 @@ fn upgrade(k: &KubeFlags, a: &UpgradeArgs) -> Res {
 
 fn rollback(k: &KubeFlags, a: &RollbackArgs) -> Res {
     check_server_side(&a.server_side)?;
+    actions::check_rollback_description(&a.description).map_err(|e| Failure(e.message))?;
     let (cluster, storage) = connect(k)?;
     let opts = RollbackOptions {
         revision: a.revision.unwrap_or(0),
@@ -814,6 +829,8 @@ fn rollback(k: &KubeFlags, a: &RollbackArgs) -> Res {
         dry_run: dry_run(&a.dry_run)?.is_dry(),
         max_history: a.history_max,
         crds: a.crds.policy()?,
+        description: a.description.clone(),
+        compat: None,
     };
     actions::rollback(&*cluster, &storage, &a.release, &opts).map_err(|e| Failure(e.message))?;
     out("Rollback was a success! Happy Helming!\n")
@@ -887,11 +904,13 @@ fn uninstall(k: &KubeFlags, a: &UninstallArgs) -> Res {
             wait: !matches!(a.wait.as_deref(), None | Some("hookOnly") | Some("false")),
             cascade: a.cascade.clone(),
             dry_run: a.dry_run,
+            compat: None,
         };
         match actions::uninstall(&*cluster, &storage, name, &opts) {
             Ok(report) => {
-                if !report.kept.is_empty() {
-                    out(&format!("These resources were kept due to the resource policy:\n{}\n", report.kept.join("\n")))?;
+                let info = report.info();
+                if !info.is_empty() {
+                    out(&format!("{info}\n"))?;
                 }
                 out(&format!("release \"{name}\" uninstalled\n"))?;
             }
@@ -976,9 +995,9 @@ fn history(k: &KubeFlags, a: &HistoryArgs) -> Res {
     let (_, storage) = connect(k)?;
     let rels = actions::history(&storage, &a.release, a.max).map_err(|e| Failure(e.message))?;
     match a.output {
-        Output::Json => out(&print::go_json_line(&print::history_elements(&rels))),
+        Output::Json => out(&print::history_json(&rels)),
         Output::Yaml => out(&print::go_yaml(&print::history_elements(&rels))),
-        Output::Table => out(&print::history_table(&rels)),
+        Output::Table => out(&print::history_table(&rels, a.show_rollback_revision)),
     }
 }
 

@@ -162,40 +162,58 @@ pub fn list_short(rels: &[Release]) -> String {
     rels.iter().map(|r| format!("{}\n", r.name)).collect()
 }
 
-/// `helm history` as a table.
-pub fn history_table(rels: &[Release]) -> String {
-    let mut rows = vec![["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"].map(String::from).to_vec()];
+/// `helm history` as a table; `rollback_column` adds Helm v4.3's ROLLBACK column
+/// (`--show-rollback-revision`: the revision a rollback went back to, blank otherwise).
+pub fn history_table(rels: &[Release], rollback_column: bool) -> String {
+    let mut head = vec!["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"];
+    if rollback_column {
+        head.insert(5, "ROLLBACK");
+    }
+    let mut rows = vec![head.into_iter().map(String::from).collect::<Vec<_>>()];
     for r in rels {
-        rows.push(vec![
+        let mut row = vec![
             r.version.to_string(),
             ansic(&r.info.last_deployed),
             r.info.status.clone(),
             r.chart_label(),
             app_version(r),
             r.info.description.clone(),
-        ]);
+        ];
+        if rollback_column {
+            let rb = if r.info.rollback_revision > 0 { r.info.rollback_revision.to_string() } else { String::new() };
+            row.insert(5, rb);
+        }
+        rows.push(row);
     }
     table(&rows)
 }
 
-/// `helm history -o json|yaml` elements.
+/// One `helm history -o json|yaml` element, in Helm's field order (`updated` only when set,
+/// `rollback_revision` only for a rollback, as Helm v4.3 writes them).
+fn history_fields(r: &Release) -> Vec<(&'static str, Value)> {
+    let mut f = vec![("revision", json!(r.version))];
+    if !r.info.last_deployed.is_empty() {
+        f.push(("updated", json!(r.info.last_deployed)));
+    }
+    f.push(("status", json!(r.info.status)));
+    f.push(("chart", json!(r.chart_label())));
+    f.push(("app_version", json!(app_version(r))));
+    if r.info.rollback_revision != 0 {
+        f.push(("rollback_revision", json!(r.info.rollback_revision)));
+    }
+    f.push(("description", json!(r.info.description)));
+    f
+}
+
+/// `helm history -o yaml` elements (sigs.k8s.io/yaml sorts the keys).
 pub fn history_elements(rels: &[Release]) -> Value {
-    Value::Array(
-        rels.iter()
-            .map(|r| {
-                let mut m = Map::new();
-                m.insert("revision".into(), json!(r.version));
-                if !r.info.last_deployed.is_empty() {
-                    m.insert("updated".into(), json!(r.info.last_deployed));
-                }
-                m.insert("status".into(), json!(r.info.status));
-                m.insert("chart".into(), json!(r.chart_label()));
-                m.insert("app_version".into(), json!(app_version(r)));
-                m.insert("description".into(), json!(r.info.description));
-                Value::Object(m)
-            })
-            .collect(),
-    )
+    Value::Array(rels.iter().map(|r| Value::Object(history_fields(r).into_iter().map(|(k, v)| (k.to_string(), v)).collect())).collect())
+}
+
+/// `helm history -o json`: the elements in Helm's field order, one line.
+pub fn history_json(rels: &[Release]) -> String {
+    let items: Vec<String> = rels.iter().map(|r| ordered_json(&history_fields(r))).collect();
+    format!("[{}]\n", items.join(","))
 }
 
 /// An RFC 3339 time in Go's `time.ANSIC` layout (`Mon Jan _2 15:04:05 2006`), in the time's own zone.
@@ -390,6 +408,35 @@ pub fn metadata_text(rel: &Release) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn revision(version: i64, status: &str, rollback_revision: i64, description: &str) -> Release {
+        let mut r = Release { name: "r".into(), version, ..Default::default() };
+        r.info.last_deployed = "2026-10-03T10:15:13Z".into();
+        r.info.status = status.into();
+        r.info.rollback_revision = rollback_revision;
+        r.info.description = description.into();
+        r
+    }
+
+    /// Helm v4.3's `history --show-rollback-revision` column and `rollback_revision` field
+    /// (pkg/cmd/history.go: after APP VERSION, blank when not a rollback; JSON omitempty).
+    #[test]
+    fn history_with_rollback_revision() {
+        let rels = [revision(1, "superseded", 0, "Install complete"), revision(2, "deployed", 1, "Rollback to 1")];
+        let t = history_table(&rels, true);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0].split('\t').map(str::trim_end).collect::<Vec<_>>(), ["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "ROLLBACK", "DESCRIPTION"]);
+        assert_eq!(lines[1].split('\t').nth(5).map(str::trim_end), Some(""));
+        assert_eq!(lines[2].split('\t').nth(5).map(str::trim_end), Some("1"));
+        assert!(!history_table(&rels, false).contains("ROLLBACK"));
+        assert_eq!(
+            history_json(&rels),
+            "[{\"revision\":1,\"updated\":\"2026-10-03T10:15:13Z\",\"status\":\"superseded\",\"chart\":\"MISSING\",\"app_version\":\"\",\"description\":\"Install complete\"},\
+             {\"revision\":2,\"updated\":\"2026-10-03T10:15:13Z\",\"status\":\"deployed\",\"chart\":\"MISSING\",\"app_version\":\"\",\"rollback_revision\":1,\"description\":\"Rollback to 1\"}]\n"
+        );
+        assert_eq!(history_elements(&rels)[1]["rollback_revision"], 1);
+        assert!(history_elements(&rels)[0].get("rollback_revision").is_none());
+    }
 
     #[test]
     fn uitable_layout() {

@@ -53,6 +53,10 @@ pub struct Info {
     pub description: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub status: String,
+    /// The revision a rollback went back to (Helm v4.3's `rollback_revision`); 0 = not a rollback, and
+    /// then absent, as in records written by Helm before v4.3.
+    #[serde(default, skip_serializing_if = "is_zero", deserialize_with = "null_zero")]
+    pub rollback_revision: i64,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     /// Fields this version does not know (`resources`, future ones): kept as read.
@@ -177,6 +181,10 @@ impl<'de> Deserialize<'de> for ChartJson {
         let text = raw.get();
         Ok(ChartJson(if text == "null" { String::new() } else { text.to_string() }))
     }
+}
+
+fn null_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(Option::<i64>::deserialize(d)?.unwrap_or_default())
 }
 
 fn null_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
@@ -408,6 +416,8 @@ pub fn decode_summary(data: &str) -> Result<Release, CodecError> {
         description: String,
         #[serde(default)]
         status: String,
+        #[serde(default, deserialize_with = "null_zero")]
+        rollback_revision: i64,
     }
     #[derive(Deserialize)]
     struct ChartSummary<'a> {
@@ -422,6 +432,7 @@ pub fn decode_summary(data: &str) -> Result<Release, CodecError> {
         deleted: i.deleted,
         description: i.description,
         status: i.status,
+        rollback_revision: i.rollback_revision,
         ..Default::default()
     });
     let chart = match s.chart {
