@@ -913,7 +913,7 @@ fn restarted_and_stopped_mid_upgrade() {
     };
 
     // restarted while the pre-upgrade hook runs: the connection is opened again and the upgrade completes
-    let child = spawn_upgrade("message=two,slowHook=6s");
+    let child = spawn_upgrade("message=two,slowHook=10s");
     wait_for_row(
         &pg,
         "mid",
@@ -941,7 +941,7 @@ fn restarted_and_stopped_mid_upgrade() {
 
     // stopped while the hook runs, and not back when the upgrade records its outcome: a clear error, and
     // revision 3 stays whole as it was last written (pending-upgrade); recover marks it failed
-    let child = spawn_upgrade("message=three,slowHook=3s");
+    let child = spawn_upgrade("message=three,slowHook=5s");
     wait_for_row(
         &pg,
         "mid",
