@@ -1,7 +1,9 @@
 //! Rendered files into manifests: Helm's `---` splitting, the head parse (apiVersion, kind, name,
 //! annotations), hooks split from plain manifests, and Helm's install/uninstall kind order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+use std::sync::{Arc, Condvar, Mutex};
 
 /// The kinds Helm installs first, in order; unknown kinds come after, sorted by name.
 pub const INSTALL_ORDER: &[&str] = &[
@@ -70,6 +72,14 @@ pub fn split_manifests(big: &str) -> Vec<String> {
 /// - v4.3: separated by `---` (and the spaces/tabs after it) at a line start, regex `(?m)^---[ \t]*`,
 ///   each trimmed on the left only, so a document keeps the blank lines it ended with.
 pub fn split_manifests_as(big: &str, compat: crate::compat::HelmCompat) -> Vec<String> {
+    split_ranges(big, compat)
+        .into_iter()
+        .map(|r| big[r].to_string())
+        .collect()
+}
+
+/// [`split_manifests_as`] as byte ranges of `big`, so a caller can keep (or reuse) the text.
+pub fn split_ranges(big: &str, compat: crate::compat::HelmCompat) -> Vec<Range<usize>> {
     if compat.keeps_document_trailing_space() {
         split_at_line_separators(big)
     } else {
@@ -77,16 +87,20 @@ pub fn split_manifests_as(big: &str, compat: crate::compat::HelmCompat) -> Vec<S
     }
 }
 
-fn split_at_line_separators(big: &str) -> Vec<String> {
+fn split_at_line_separators(big: &str) -> Vec<Range<usize>> {
     let text = big.trim_start();
+    let offset = big.len() - text.len();
     let bytes = text.as_bytes();
     let mut docs = Vec::new();
     let mut start = 0;
     let mut line = 0;
     while line < bytes.len() {
-        let next_line = memchr_newline(bytes, line).map_or(bytes.len(), |i| i + 1);
+        // `str::find` of a one-byte char is core's memchr; `line` always starts a line.
+        let next_line = text[line..]
+            .find('\n')
+            .map_or(bytes.len(), |i| line + i + 1);
         if bytes[line..].starts_with(b"---") {
-            docs.push(&text[start..line]);
+            docs.push(start..line);
             let mut end = line + 3;
             while end < bytes.len() && (bytes[end] == b' ' || bytes[end] == b'\t') {
                 end += 1;
@@ -97,15 +111,18 @@ fn split_at_line_separators(big: &str) -> Vec<String> {
         }
         line = next_line;
     }
-    docs.push(&text[start..]);
-    docs.into_iter().filter(|d| !d.trim().is_empty()).map(|d| d.trim_start().to_string()).collect()
+    docs.push(start..bytes.len());
+    docs.into_iter()
+        .filter(|r| !text[r.clone()].trim().is_empty())
+        .map(|r| {
+            let kept = text[r.clone()].trim_start().len();
+            offset + r.end - kept..offset + r.end
+        })
+        .collect()
 }
 
-fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes[from..].iter().position(|&b| b == b'\n').map(|i| from + i)
-}
-
-fn split_trimmed(big: &str) -> Vec<String> {
+fn split_trimmed(big: &str) -> Vec<Range<usize>> {
+    let offset = big.len() - big.trim_start().len();
     let text = big.trim();
     let bytes = text.as_bytes();
     let skip_ws = |mut i: usize| {
@@ -128,12 +145,19 @@ fn split_trimmed(big: &str) -> Vec<String> {
         while sep_start > search && bytes[sep_start - 1].is_ascii_whitespace() {
             sep_start -= 1;
         }
-        docs.push(&text[start..sep_start]);
+        docs.push(start..sep_start);
         start = skip_ws(newline + 4);
         search = start;
     }
-    docs.push(&text[start..]);
-    docs.into_iter().filter(|d| !d.is_empty()).map(|d| d.trim().to_string()).collect()
+    docs.push(start..bytes.len());
+    docs.into_iter()
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            let doc = &text[r.clone()];
+            let lead = doc.len() - doc.trim_start().len();
+            offset + r.start + lead..offset + r.start + lead + doc.trim().len()
+        })
+        .collect()
 }
 
 /// Parse the head of one manifest as Helm's `yaml.Unmarshal(m, &SimpleHead)` does.
@@ -215,58 +239,84 @@ pub fn sort_manifests(
     files: &BTreeMap<String, String>,
     order: &[&str],
 ) -> Result<(Vec<Hook>, Vec<Manifest>), (String, Vec<Hook>, Vec<Manifest>)> {
+    let compat = crate::compat::current();
     let mut hooks = Vec::new();
     let mut generic = Vec::new();
     for (path, content) in files {
-        let base = path.rsplit('/').next().unwrap_or(path);
-        if base.starts_with('_') || content.trim().is_empty() {
+        if skipped(path, content) {
             continue;
         }
-        for doc in split_manifests(content) {
-            let head = match parse_head(&doc) {
-                Ok(h) => h,
+        for range in split_ranges(content, compat) {
+            let doc = &content[range];
+            match parse_head(doc) {
+                Ok(head) => place(path, doc.to_string(), head, &mut hooks, &mut generic),
                 Err(e) => return Err((format!("YAML parse error on {path}: {e}"), hooks, generic)),
-            };
-            let hook_types = head.annotations.as_ref().and_then(|a| a.get(HOOK_ANNOTATION)).cloned();
-            let Some(hook_types) = hook_types else {
-                generic.push(Manifest { name: path.clone(), content: doc, head });
-                continue;
-            };
-            let annotations = head.annotations.clone().unwrap_or_default();
-            let weight = annotations.get(HOOK_WEIGHT_ANNOTATION).and_then(|w| go_atoi(w)).unwrap_or(0);
-            let mut events = Vec::new();
-            let mut unknown = false;
-            for t in hook_types.split(',') {
-                let t = t.trim().to_lowercase();
-                let t = if t == "test-success" { "test".to_string() } else { t };
-                if HOOK_EVENTS.contains(&t.as_str()) {
-                    events.push(t);
-                } else {
-                    unknown = true;
-                    break;
-                }
             }
-            if unknown {
-                continue;
-            }
-            let list = |key: &str| -> Vec<String> {
-                annotations
-                    .get(key)
-                    .map(|v| v.split(',').map(|p| p.trim().to_lowercase()).collect())
-                    .unwrap_or_default()
-            };
-            hooks.push(Hook {
-                name: head.name.clone(),
-                kind: head.kind.clone(),
-                path: path.clone(),
-                manifest: doc,
-                events,
-                weight,
-                delete_policies: list(HOOK_DELETE_ANNOTATION),
-                output_log_policies: list(HOOK_OUTPUT_LOG_ANNOTATION),
-            });
         }
     }
+    sort_by_kind(&mut hooks, &mut generic, order);
+    Ok((hooks, generic))
+}
+
+/// Partials and blank files hold no manifests.
+fn skipped(path: &str, content: &str) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    base.starts_with('_') || content.trim().is_empty()
+}
+
+/// One document with its head: a hook (when it names known hook events) or a plain manifest.
+fn place(path: &str, doc: String, head: Head, hooks: &mut Vec<Hook>, generic: &mut Vec<Manifest>) {
+    let hook_types = head
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(HOOK_ANNOTATION))
+        .cloned();
+    let Some(hook_types) = hook_types else {
+        generic.push(Manifest {
+            name: path.to_string(),
+            content: doc,
+            head,
+        });
+        return;
+    };
+    let annotations = head.annotations.clone().unwrap_or_default();
+    let weight = annotations
+        .get(HOOK_WEIGHT_ANNOTATION)
+        .and_then(|w| go_atoi(w))
+        .unwrap_or(0);
+    let mut events = Vec::new();
+    for t in hook_types.split(',') {
+        let t = t.trim().to_lowercase();
+        let t = if t == "test-success" {
+            "test".to_string()
+        } else {
+            t
+        };
+        if !HOOK_EVENTS.contains(&t.as_str()) {
+            return;
+        }
+        events.push(t);
+    }
+    let list = |key: &str| -> Vec<String> {
+        annotations
+            .get(key)
+            .map(|v| v.split(',').map(|p| p.trim().to_lowercase()).collect())
+            .unwrap_or_default()
+    };
+    hooks.push(Hook {
+        name: head.name.clone(),
+        kind: head.kind.clone(),
+        path: path.to_string(),
+        manifest: doc,
+        events,
+        weight,
+        delete_policies: list(HOOK_DELETE_ANNOTATION),
+        output_log_policies: list(HOOK_OUTPUT_LOG_ANNOTATION),
+    });
+}
+
+/// Stable sort by the kinds' rank in `order`, unknown kinds after, by name.
+fn sort_by_kind(hooks: &mut [Hook], generic: &mut [Manifest], order: &[&str]) {
     let rank = |kind: &str| order.iter().position(|k| *k == kind);
     let less = |a: &str, b: &str| -> std::cmp::Ordering {
         match (rank(a), rank(b)) {
@@ -278,7 +328,210 @@ pub fn sort_manifests(
     };
     generic.sort_by(|a, b| less(&a.head.kind, &b.head.kind));
     hooks.sort_by(|a, b| less(&a.kind, &b.kind));
-    Ok((hooks, generic))
+}
+
+/// [`sort_manifests`] for files that arrive one by one while the engine renders: each file is split
+/// and its documents' heads are read on a helper thread as soon as it is added, so that work (the
+/// YAML pass over every rendered byte) overlaps rendering; [`Splitter::finish`] helps with what is
+/// left and assembles the result in file-name order, exactly as `sort_manifests` would.
+pub struct Splitter {
+    compat: crate::compat::HelmCompat,
+    /// Files by name; the text is shared with the helper while its job is pending.
+    files: BTreeMap<String, (Arc<String>, usize)>,
+    queue: Arc<Queue>,
+    helper: Option<std::thread::JoinHandle<()>>,
+}
+
+/// One file's documents: their ranges in the text and heads, or the first head error.
+type Split = Vec<(Range<usize>, Result<Head, String>)>;
+
+#[derive(Default)]
+struct Queue {
+    state: Mutex<QueueState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    jobs: VecDeque<(usize, Arc<String>)>,
+    done: Vec<Option<Split>>,
+    closed: bool,
+}
+
+impl Queue {
+    /// Take jobs until none is left (and, for the helper, until the queue is closed).
+    fn work(&self, compat: crate::compat::HelmCompat, wait: bool) {
+        loop {
+            let (id, text) = {
+                let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    if let Some(job) = st.jobs.pop_front() {
+                        break job;
+                    }
+                    if st.closed || !wait {
+                        return;
+                    }
+                    st = self.wake.wait(st).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            let split = split_file(&text, compat);
+            drop(text);
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.done[id] = Some(split);
+        }
+    }
+
+    fn close(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+        self.wake.notify_all();
+    }
+}
+
+/// Split one file and read its documents' heads, stopping at the first error (as Helm stops there).
+fn split_file(text: &str, compat: crate::compat::HelmCompat) -> Split {
+    let mut out = Vec::new();
+    for range in split_ranges(text, compat) {
+        let head = parse_head(&text[range.clone()]);
+        let failed = head.is_err();
+        out.push((range, head));
+        if failed {
+            break;
+        }
+    }
+    out
+}
+
+/// A failed [`Splitter::finish`]: Helm's message, and the rendered files as `--debug` shows them.
+#[derive(Debug, Clone)]
+pub struct SortError {
+    pub message: String,
+    pub partial: String,
+}
+
+impl Splitter {
+    /// A splitter with a helper thread when the machine has a second core.
+    pub fn new(compat: crate::compat::HelmCompat) -> Splitter {
+        let queue = Arc::new(Queue::default());
+        let helper = if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            let q = queue.clone();
+            // YAML nesting is bounded (goyaml's depth limit), so a modest stack is plenty.
+            std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn(move || q.work(compat, true))
+                .ok()
+        } else {
+            None
+        };
+        Splitter {
+            compat,
+            files: BTreeMap::new(),
+            queue,
+            helper,
+        }
+    }
+
+    /// Queue one rendered file (by its template name).
+    pub fn add(&mut self, name: String, text: String) {
+        let text = Arc::new(text);
+        let id = {
+            let mut st = self.queue.state.lock().unwrap_or_else(|e| e.into_inner());
+            let id = st.done.len();
+            st.done.push(None);
+            if !skipped(&name, &text) {
+                st.jobs.push_back((id, text.clone()));
+            }
+            id
+        };
+        self.queue.wake.notify_one();
+        if let Some((_, old)) = self.files.insert(name, (text, id)) {
+            // A name rendered twice keeps its last text, as a map insert does.
+            let mut st = self.queue.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.jobs.retain(|(j, _)| *j != old);
+        }
+    }
+
+    /// Wait for the heads (reading the rest on this thread too) and sort the manifests as
+    /// [`sort_manifests`] does.
+    pub fn finish(mut self, order: &[&str]) -> Result<(Vec<Hook>, Vec<Manifest>), SortError> {
+        self.queue.close();
+        self.queue.work(self.compat, false);
+        if let Some(h) = self.helper.take() {
+            let _ = h.join();
+        }
+        let mut done = std::mem::take(
+            &mut self
+                .queue
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .done,
+        );
+        let files = std::mem::take(&mut self.files);
+        let mut hooks = Vec::new();
+        let mut generic = Vec::new();
+        for (path, (_, id)) in &files {
+            let failed = done[*id]
+                .iter()
+                .flatten()
+                .find_map(|(_, head)| head.as_ref().err());
+            if let Some(e) = failed {
+                let mut partial = String::new();
+                for (name, (content, _)) in &files {
+                    if !content.trim().is_empty() {
+                        partial.push_str(&format!("---\n# Source: {name}\n{content}\n"));
+                    }
+                }
+                return Err(SortError {
+                    message: format!("YAML parse error on {path}: {e}"),
+                    partial,
+                });
+            }
+        }
+        // Every head read: hand the texts over as the manifests' content, reusing a file's buffer
+        // when it holds one document.
+        for (path, (text, id)) in files {
+            let split = done[id].take().unwrap_or_default();
+            let mut text = Arc::try_unwrap(text).unwrap_or_else(|shared| shared.as_ref().clone());
+            if let [(range, _)] = split.as_slice() {
+                let range = range.clone();
+                text.truncate(range.end);
+                text.drain(..range.start);
+                text.shrink_to_fit();
+                if let Some((_, Ok(head))) = split.into_iter().next() {
+                    place(&path, text, head, &mut hooks, &mut generic);
+                }
+                continue;
+            }
+            for (range, head) in split {
+                if let Ok(head) = head {
+                    place(
+                        &path,
+                        text[range].to_string(),
+                        head,
+                        &mut hooks,
+                        &mut generic,
+                    );
+                }
+            }
+        }
+        sort_by_kind(&mut hooks, &mut generic, order);
+        Ok((hooks, generic))
+    }
+}
+
+impl Drop for Splitter {
+    fn drop(&mut self) {
+        if let Some(h) = self.helper.take() {
+            self.queue
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .jobs
+                .clear();
+            self.queue.close();
+            let _ = h.join();
+        }
+    }
 }
 
 /// Go's strconv.Atoi: optional sign, decimal digits only, no spaces.
@@ -349,5 +602,68 @@ mod tests {
         assert_eq!(hooks.len(), 1);
         assert_eq!(hooks[0].events, ["pre-install", "post-upgrade"]);
         assert_eq!(hooks[0].weight, -5);
+    }
+
+    fn split_with_splitter(
+        files: &BTreeMap<String, String>,
+    ) -> Result<(Vec<Hook>, Vec<Manifest>), SortError> {
+        let mut s = Splitter::new(crate::compat::current());
+        for (k, v) in files {
+            s.add(k.clone(), v.clone());
+        }
+        s.finish(INSTALL_ORDER)
+    }
+
+    /// The streaming splitter (helper thread) gives exactly what sort_manifests gives.
+    #[test]
+    fn splitter_matches_sort_manifests() {
+        let files: BTreeMap<String, String> = [
+            ("c/templates/a.yaml", "kind: Foo\n---\nkind: Deployment\n---\n\nkind: Service\n\n"),
+            ("c/templates/blank.yaml", "  \n"),
+            ("c/templates/one.yaml", "\n\nkind: Namespace\nmetadata:\n  name: ns1\n\n"),
+            ("c/templates/_h.tpl", "kind: Secret"),
+            (
+                "c/templates/job.yaml",
+                "kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install\n---\nkind: Pod\nmetadata:\n  annotations:\n    helm.sh/hook: nope\n",
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (hooks, manifests) = sort_manifests(&files, INSTALL_ORDER).unwrap();
+        let (h2, m2) = split_with_splitter(&files).unwrap();
+        assert_eq!(hooks, h2);
+        assert_eq!(manifests, m2);
+        assert_eq!(
+            m2.iter().map(|m| m.head.kind.as_str()).collect::<Vec<_>>(),
+            ["Namespace", "Service", "Deployment", "Foo"]
+        );
+        assert_eq!(h2.len(), 1);
+    }
+
+    /// The first file (by name) with a bad document is named, and every rendered file is in the partial.
+    #[test]
+    fn splitter_error_names_the_first_bad_file() {
+        let files: BTreeMap<String, String> = [
+            ("c/templates/a.yaml", "kind: A\n"),
+            ("c/templates/c.yaml", "x: {\n"),
+            ("c/templates/b.yaml", "kind: B\n---\nx: [\n"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (message, _, _) = sort_manifests(&files, INSTALL_ORDER).unwrap_err();
+        let e = split_with_splitter(&files).unwrap_err();
+        assert_eq!(e.message, message);
+        assert!(
+            e.message
+                .starts_with("YAML parse error on c/templates/b.yaml: "),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            e.partial,
+            "---\n# Source: c/templates/a.yaml\nkind: A\n\n---\n# Source: c/templates/b.yaml\nkind: B\n---\nx: [\n\n---\n# Source: c/templates/c.yaml\nx: {\n\n"
+        );
     }
 }

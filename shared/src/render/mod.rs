@@ -243,6 +243,23 @@ pub fn render(
     caps: &CapabilitiesInput,
     opts: &EngineOptions,
 ) -> Result<BTreeMap<String, String>, RenderError> {
+    let mut rendered = BTreeMap::new();
+    render_each(chart, values, release, caps, opts, &mut |name, out| {
+        rendered.insert(name, out);
+    })?;
+    Ok(rendered)
+}
+
+/// [`render`] handing each file's output to `sink` (template name, text) as soon as it is executed,
+/// in Helm's execution order, so a caller can work on it while the rest renders.
+pub fn render_each(
+    chart: &Chart,
+    values: &serde_json::Map<String, serde_json::Value>,
+    release: &ReleaseOptions,
+    caps: &CapabilitiesInput,
+    opts: &EngineOptions,
+    sink: &mut dyn FnMut(String, String),
+) -> Result<(), RenderError> {
     let kube_version = caps.kube_version().map_err(RenderError)?;
     let capabilities = Value::Object(Rc::new(Capabilities {
         kube_version: Rc::new(kube_version),
@@ -277,7 +294,6 @@ pub fn render(
         set.add_shared(name, tpls[name].text.clone()).map_err(|e| RenderError(cleanup_parse_error(name, &e.to_string())))?;
     }
 
-    let mut rendered = BTreeMap::new();
     for name in &keys {
         let base = name.rsplit('/').next().unwrap_or(name);
         if base.starts_with('_') {
@@ -298,12 +314,12 @@ pub fn render(
                 let mut out = if out.contains("<no value>") { out.replace("<no value>", "") } else { out };
                 // Rendered text is kept until the manifests are sorted: drop the growth slack.
                 out.shrink_to_fit();
-                rendered.insert(name.clone(), out);
+                sink(name.clone(), out);
             }
             Err(e) => return Err(RenderError(reformat_exec_error(&e))),
         }
     }
-    Ok(rendered)
+    Ok(())
 }
 
 /// Helm's TemplateName: render `--name-template` with Sprig's functions and no data.

@@ -120,16 +120,23 @@ pub fn render_release(
     }
 
     let engine = super::EngineOptions { strict: opts.strict, lookup: opts.lookup.clone(), ..Default::default() };
-    let mut files = super::render(&chart, &coalesced, release, caps, &engine)
-        .map_err(|RenderError(e)| late(e))?;
+    // Each rendered file is split and its heads read on a helper thread while the rest renders.
+    let mut splitter = manifest::Splitter::new(crate::compat::current());
+    let mut note_files = BTreeMap::new();
+    super::render_each(&chart, &coalesced, release, caps, &engine, &mut |name, text| {
+        if name.ends_with("NOTES.txt") {
+            note_files.insert(name, text);
+        } else {
+            splitter.add(name, text);
+        }
+    })
+    .map_err(|RenderError(e)| late(e))?;
     // The templates' text is not read again: free it before the manifests are copied out of the output.
     drop_templates(&mut chart);
 
     let root_notes = format!("{}/templates/NOTES.txt", chart.name());
     let mut notes = String::new();
-    let note_names: Vec<String> = files.keys().filter(|k| k.ends_with("NOTES.txt")).cloned().collect();
-    for name in note_names {
-        let text = files.remove(&name).unwrap_or_default();
+    for (name, text) in note_files {
         if opts.render_subchart_notes || name == root_notes {
             if !notes.is_empty() {
                 notes.push('\n');
@@ -138,18 +145,9 @@ pub fn render_release(
         }
     }
 
-    let (hooks, manifests) = match manifest::sort_manifests(&files, manifest::INSTALL_ORDER) {
-        Ok(sorted) => sorted,
-        Err((message, _, _)) => {
-            let mut partial = String::new();
-            for (name, content) in &files {
-                if !content.trim().is_empty() {
-                    partial.push_str(&format!("---\n# Source: {name}\n{content}\n"));
-                }
-            }
-            return Err(PipelineError { message, rendered: true, partial });
-        }
-    };
+    let (hooks, manifests) = splitter
+        .finish(manifest::INSTALL_ORDER)
+        .map_err(|e| PipelineError { message: e.message, rendered: true, partial: e.partial })?;
 
     let crds = chart
         .crd_files()
