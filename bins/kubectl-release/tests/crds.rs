@@ -503,3 +503,36 @@ fn skip_installs_no_crds() {
     let c = client(&kc, &ns);
     assert!(get(&c, &format!("{}/v1", g.group), "Widget", "s1-w", &ns).is_some());
 }
+
+#[test]
+fn helm_installs_and_we_replace_its_crds() {
+    let Some(kc) = kubeconfig(false) else { return };
+    let Some(helm) = reference_helm() else { return };
+    let g = Group::new(&kc);
+    let ns = namespace("crdhelm");
+    let dir = work_dir("helm");
+    let one = write_chart(&dir, "crd-helm-v1", &g.group, V1, "one");
+    let two = write_chart(&dir, "crd-helm-v2", &g.group, V1_V2, "two");
+    helm_ok(
+        &helm,
+        &kc,
+        &["install", "h", &one, "-n", &ns, "--create-namespace"],
+        &[],
+    );
+    let rv = g.crd().expect("Helm created the CRD")["metadata"]["resourceVersion"].clone();
+    // the oracle for the default: Helm's upgrade leaves the CRD alone, and so does ours
+    helm_ok(&helm, &kc, &["upgrade", "h", &two, "-n", &ns], &[]);
+    assert_eq!(g.crd().unwrap()["metadata"]["resourceVersion"], rv);
+    ok(&kc, &["upgrade", "h", &two, "-n", &ns]);
+    assert_eq!(g.crd().unwrap()["metadata"]["resourceVersion"], rv);
+    // ours replaces the CRD Helm made, and Helm reads the release afterwards
+    ok(
+        &kc,
+        &["upgrade", "h", &two, "-n", &ns, "--crds", "create-replace"],
+    );
+    assert_eq!(versions_of(&g.crd().unwrap()).len(), 2);
+    let c = client(&kc, &ns);
+    assert!(get(&c, &format!("{}/v2", g.group), "Widget", "h-w", &ns).is_some());
+    let hist = helm_ok(&helm, &kc, &["history", "h", "-n", &ns], &[]);
+    assert!(hist.lines().last().unwrap().contains("deployed"), "{hist}");
+}
