@@ -16,6 +16,7 @@
 //! | `semverCompare` errors | `improper constraint: x` | `improper constraint: "x"` (semver v3.5) |
 //! | missing-dependency hint | `` `helm dependency build` `` | `'helm dependency build'` |
 //! | `rollback` record | no `rollback_revision` | `info.rollback_revision` = the revision rolled back to |
+//! | `package` with `SOURCE_DATE_EPOCH` | file times only | file times and Chart.lock's `generated` |
 //! | `uninstall` | deletes every object of the manifest | skips objects not owned by the release (labels/annotations) |
 
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -295,6 +296,12 @@ impl HelmCompat {
     /// Whether `uninstall` first checks each live object's ownership (`app.kubernetes.io/managed-by:
     /// Helm`, `meta.helm.sh/release-name|namespace`) and leaves the ones it does not own (Helm v4.3).
     pub fn checks_uninstall_ownership(self) -> bool {
+        self == HelmCompat::V4_3
+    }
+
+    /// Whether `package` with `SOURCE_DATE_EPOCH` also stamps Chart.lock's `generated` (Helm v4.3's
+    /// `Chart.StampModTimes`).
+    pub fn stamps_lock_generated(self) -> bool {
         self == HelmCompat::V4_3
     }
 

@@ -174,6 +174,22 @@ fn gzip_as(tar: &[u8], compat: crate::compat::HelmCompat) -> Result<Vec<u8>, Err
     gz.finish().map_err(|e| Error::msg(e.to_string()))
 }
 
+/// Unix seconds as an RFC 3339 UTC time (`2023-11-14T22:13:20Z`).
+fn unix_rfc3339(secs: u64) -> String {
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // civil date from days since 1970-01-01 (Howard Hinnant's algorithm)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
 /// Helm's `writeTarContents`: Chart.yaml, Chart.lock (v2), values.yaml, values.schema.json,
 /// templates, files, then each subchart as a folder under `charts/`.
 fn write_chart(w: &mut TarWriter, c: &Chart, prefix: &str) -> Result<(), Error> {
@@ -182,7 +198,14 @@ fn write_chart(w: &mut TarWriter, c: &Chart, prefix: &str) -> Result<(), Error> 
     w.entry(&join(&base, "Chart.yaml"), chart_yaml(&c.metadata)?.as_bytes())?;
     if c.metadata.api_version == API_VERSION_V2 {
         if let Some(lock) = &c.lock {
-            w.entry(&join(&base, "Chart.lock"), lock_yaml(lock)?.as_bytes())?;
+            // Helm v4.3's StampModTimes: with SOURCE_DATE_EPOCH, the lock's `generated` is that time too
+            // (an epoch of 0 cannot be told from "not set" here, and is left alone)
+            if w.mtime != DEFAULT_MTIME && crate::compat::current().stamps_lock_generated() {
+                let stamped = Lock { generated: unix_rfc3339(w.mtime), ..lock.clone() };
+                w.entry(&join(&base, "Chart.lock"), lock_yaml(&stamped)?.as_bytes())?;
+            } else {
+                w.entry(&join(&base, "Chart.lock"), lock_yaml(lock)?.as_bytes())?;
+            }
         }
     }
     if let Some(values) = &c.raw_values {
@@ -547,6 +570,28 @@ mod tests {
         assert!(parse_source_date_epoch("12").is_ok());
         assert!(parse_source_date_epoch("-1").is_err());
         assert!(parse_source_date_epoch("1e9").is_err());
+    }
+
+    /// Helm v4.3.2 with SOURCE_DATE_EPOCH=1700000000 writes `generated: "2023-11-14T22:13:20Z"` into the
+    /// archive's Chart.lock; v4.1 keeps the lock's own time; without an epoch it is never changed.
+    #[test]
+    fn source_date_epoch_stamps_the_lock_as_v43() {
+        let mut c = small_chart();
+        c.lock = Some(Lock { generated: "2026-01-02T03:04:05.5Z".into(), digest: "sha256:x".into(), dependencies: vec![] });
+        let tar = tar_bytes(&c, &SaveOptions { mtime: 1_700_000_000 }).unwrap();
+        let text = String::from_utf8_lossy(&tar);
+        let want = if crate::compat::current().stamps_lock_generated() { "2023-11-14T22:13:20Z" } else { "2026-01-02T03:04:05.5Z" };
+        assert!(text.contains(&format!("generated: \"{want}\"")), "{text}");
+        let tar = tar_bytes(&c, &SaveOptions::default()).unwrap();
+        assert!(String::from_utf8_lossy(&tar).contains("generated: \"2026-01-02T03:04:05.5Z\""));
+        assert!(crate::compat::HelmCompat::V4_3.stamps_lock_generated() && !crate::compat::HelmCompat::V4_1.stamps_lock_generated());
+    }
+
+    #[test]
+    fn unix_times_in_rfc3339() {
+        assert_eq!(unix_rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(unix_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(unix_rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 
     #[test]
