@@ -534,7 +534,7 @@ fn complete_values(pos: &complete::Position) -> Option<complete::Completions> {
         ("install", 0 | 1) => chart(),
         ("upgrade" | "diff upgrade", 1) => chart(),
         ("rollback" | "diff rollback", 1) => Some(complete_revisions(pos)),
-        ("upgrade" | "rollback" | "status" | "history" | "test" | "recover" | "diff upgrade" | "diff rollback", 0)
+        ("upgrade" | "rollback" | "status" | "history" | "test" | "recover" | "diff upgrade" | "diff rollback" | "diff live", 0)
         | ("get values" | "get manifest" | "get notes" | "get hooks" | "get metadata" | "get all", 0) => {
             Some(complete_releases(pos, &[]))
         }

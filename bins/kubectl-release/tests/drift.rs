@@ -273,6 +273,10 @@ fn hand_edits_show_as_drift_until_upgrade() {
         "{status}"
     );
 
+    // shell completion offers the release names
+    let comp = ok(&kc, &["__complete", "diff", "live", "-n", &ns, ""]);
+    assert!(comp.starts_with("r\trevision 2, deployed\n"), "{comp}");
+
     // bad rules and unknown releases are errors
     let bad = kr(
         &kc,
