@@ -3,7 +3,7 @@
 //! what actions need from a cluster (`cluster`), the
 //! operations (`actions`), the charts' CRDs on install, upgrade and rollback (`crds`), readiness for
 //! `--wait` (`ready`), Helm's output forms (`print`) and helm-diff's object-by-object comparison of two
-//! manifests (`diff`).
+//! manifests (`diff`), and drift: live objects against a dry run of the release's (`drift`).
 
 pub mod cluster;
 pub mod diff;
