@@ -267,6 +267,13 @@ pub fn replace_all(
     wait_served(cluster, docs, timeout)
 }
 
+/// Whether a live CRD's `Established` condition is `True` (`None`: not there yet).
+pub fn is_established(live: Option<&Value>) -> bool {
+    live.and_then(|l| l.pointer("/status/conditions"))
+        .and_then(Value::as_array)
+        .is_some_and(|c| c.iter().any(|c| c["type"] == "Established" && c["status"] == "True"))
+}
+
 /// Waits until every CRD of `docs` is `Established` and discovery serves every version it serves.
 pub fn wait_served(
     cluster: &dyn ClusterApi,
@@ -282,15 +289,7 @@ pub fn wait_served(
                 d.name(),
                 "",
                 timeout,
-                &mut |live| {
-                    Ok(live
-                        .and_then(|l| l.pointer("/status/conditions"))
-                        .and_then(Value::as_array)
-                        .is_some_and(|c| {
-                            c.iter()
-                                .any(|c| c["type"] == "Established" && c["status"] == "True")
-                        }))
-                },
+                &mut |live| Ok(is_established(live)),
             )
             .map_err(|e| format!("waiting for CRD {} to be established: {e}", d.name()))?;
     }

@@ -480,20 +480,7 @@ impl Driver for SqlDriver {
     /// Helm's `Create`: the row and its custom labels in one transaction.
     fn create(&self, key: &str, rel: &Release) -> Result<(), StorageError> {
         let (_, k) = storage::split_key(key);
-        let namespace = if rel.namespace.is_empty() {
-            "default".to_string()
-        } else {
-            rel.namespace.clone()
-        };
-        let body = record::encode(rel).map_err(|e| {
-            StorageError::Other(format!("failed to encode release {:?}: {e}", rel.name))
-        })?;
-        let version = i32::try_from(rel.version).map_err(|_| {
-            StorageError::Other(format!(
-                "revision {} does not fit Helm's SQL column",
-                rel.version
-            ))
-        })?;
+        let (namespace, body, version) = row_fields(rel)?;
         let labels = storage::user_labels(&rel.labels);
         let created = record::now_unix();
         let what = format!(
@@ -531,20 +518,7 @@ impl Driver for SqlDriver {
     /// Helm's `Update`: the body and the label columns (not the custom labels), `modifiedAt` now.
     fn update(&self, key: &str, rel: &Release) -> Result<(), StorageError> {
         let (_, k) = storage::split_key(key);
-        let namespace = if rel.namespace.is_empty() {
-            "default".to_string()
-        } else {
-            rel.namespace.clone()
-        };
-        let body = record::encode(rel).map_err(|e| {
-            StorageError::Other(format!("failed to encode release {:?}: {e}", rel.name))
-        })?;
-        let version = i32::try_from(rel.version).map_err(|_| {
-            StorageError::Other(format!(
-                "revision {} does not fit Helm's SQL column",
-                rel.version
-            ))
-        })?;
+        let (namespace, body, version) = row_fields(rel)?;
         let modified = record::now_unix() as i32;
         let what = format!(
             "update: failed to update revision {} of {:?}",
@@ -591,6 +565,17 @@ impl Driver for SqlDriver {
         }
         Ok(())
     }
+}
+
+/// What a revision's row holds besides its key: the namespace (Helm stores `default` for none), the
+/// encoded body and the revision as Helm's INTEGER column.
+fn row_fields(rel: &Release) -> Result<(String, String, i32), StorageError> {
+    let namespace = if rel.namespace.is_empty() { "default".to_string() } else { rel.namespace.clone() };
+    let body = record::encode(rel)
+        .map_err(|e| StorageError::Other(format!("failed to encode release {:?}: {e}", rel.name)))?;
+    let version = i32::try_from(rel.version)
+        .map_err(|_| StorageError::Other(format!("revision {} does not fit Helm's SQL column", rel.version)))?;
+    Ok((namespace, body, version))
 }
 
 /// The migration ids `gorp_migrations` records (none when the table is not there).

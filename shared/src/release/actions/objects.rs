@@ -164,9 +164,7 @@ pub(super) fn install_crds(cluster: &dyn ClusterApi, crds: &[(String, String)], 
     }
     for obj in &created {
         cluster.wait_for(&obj.api_version, &obj.kind, &obj.name, "", timeout, &mut |live| {
-            Ok(live.and_then(|l| l.pointer("/status/conditions")).and_then(Value::as_array).is_some_and(|c| {
-                c.iter().any(|c| c["type"] == "Established" && c["status"] == "True")
-            }))
+            Ok(crate::release::crds::is_established(live))
         })?;
     }
     if !created.is_empty() {
